@@ -1,0 +1,28 @@
+# Germline (and, later, somatic) DNA-seq workflow: FASTQ -> QC'd, annotated, validated variants.
+# Stages read top to bottom; each lives in its own module under workflow/rules/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/reference.smk"
+include: "workflow/rules/trimming.smk"
+include: "workflow/rules/mapping.smk"
+include: "workflow/rules/bqsr.smk"
+include: "workflow/rules/calling.smk"
+include: "workflow/rules/calling_bcftools.smk"
+include: "workflow/rules/calling_freebayes.smk"
+include: "workflow/rules/calling_gatk.smk"
+include: "workflow/rules/annotation.smk"
+include: "workflow/rules/qc.smk"
+include: "workflow/rules/validation.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

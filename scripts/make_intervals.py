@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Split the callable genome into N interval chunks (BED) for scattered variant calling.
+
+Callable territory is either the reference with runs of N removed, or the given target BED
+(padded, merged, clipped to contig ends). The chunks have near-equal total length, follow genome
+order (so gathering them in chunk order gives a sorted VCF), and are cut at N gaps where possible:
+an interval is only split when it alone is longer than a chunk's share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+Interval = tuple[str, int, int]  # contig, 0-based start, end (BED)
+
+
+def read_fai(path: Path) -> list[tuple[str, int]]:
+    contigs = []
+    with open(path) as handle:
+        for line in handle:
+            name, length = line.split("\t")[:2]
+            contigs.append((name, int(length)))
+    return contigs
+
+
+def non_n_intervals(fasta: Path, contigs: list[tuple[str, int]], min_gap: int) -> Iterator[Interval]:
+    """Stretches of the reference that are not N, joining stretches separated by < min_gap Ns."""
+    import pysam
+
+    with pysam.FastaFile(str(fasta)) as fa:
+        for name, _length in contigs:
+            seq = fa.fetch(name).upper()
+            current: list[int] | None = None
+            for m in re.finditer(r"[^N]+", seq):
+                if current and m.start() - current[1] < min_gap:
+                    current[1] = m.end()
+                    continue
+                if current:
+                    yield name, current[0], current[1]
+                current = [m.start(), m.end()]
+            if current:
+                yield name, current[0], current[1]
+
+
+def read_bed(path: Path, contigs: list[tuple[str, int]], padding: int) -> list[Interval]:
+    """Read, pad, clip and merge a BED file; error on unknown contigs or bad coordinates."""
+    lengths = dict(contigs)
+    order = {name: i for i, (name, _) in enumerate(contigs)}
+    raw: list[Interval] = []
+    with open(path) as handle:
+        for n, line in enumerate(handle, start=1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 3:
+                raise ValueError(f"{path}, line {n}: expected at least 3 tab-separated columns")
+            contig = fields[0]
+            try:
+                start, end = int(fields[1]), int(fields[2])
+            except ValueError:
+                raise ValueError(f"{path}, line {n}: start/end are not integers") from None
+            if contig not in lengths:
+                raise ValueError(f"{path}, line {n}: contig {contig!r} is not in the reference")
+            if start < 0 or end <= start or end > lengths[contig]:
+                raise ValueError(
+                    f"{path}, line {n}: bad interval {contig}:{start}-{end} "
+                    f"(contig length {lengths[contig]})"
+                )
+            raw.append((contig, max(0, start - padding), min(lengths[contig], end + padding)))
+    raw.sort(key=lambda iv: (order[iv[0]], iv[1], iv[2]))
+    return list(merge(raw))
+
+
+def merge(intervals: Iterable[Interval]) -> Iterator[Interval]:
+    current: Interval | None = None
+    for iv in intervals:
+        if current and iv[0] == current[0] and iv[1] <= current[2]:
+            current = (current[0], current[1], max(current[2], iv[2]))
+            continue
+        if current:
+            yield current
+        current = iv
+    if current:
+        yield current
+
+
+def split_chunks(intervals: list[Interval], n: int) -> list[list[Interval]]:
+    """Distribute intervals, in order, over n chunks of near-equal total length."""
+    total = sum(end - start for _, start, end in intervals)
+    if n < 1:
+        raise ValueError("number of chunks must be >= 1")
+    share = max(1, -(-total // n))  # ceiling division
+    chunks: list[list[Interval]] = [[]]
+    filled = 0
+    for contig, start, end in intervals:
+        while start < end:
+            room = share - filled
+            if room <= 0 and len(chunks) < n:
+                chunks.append([])
+                filled, room = 0, share
+            if len(chunks) == n:  # last chunk takes the rest
+                room = end - start
+            take = min(room, end - start)
+            chunks[-1].append((contig, start, start + take))
+            filled += take
+            start += take
+    while len(chunks) < n:  # more chunks than territory: keep the count, leave them empty
+        chunks.append([])
+    return chunks
+
+
+def write_bed(path: Path, intervals: list[Interval]) -> None:
+    with open(path, "w") as out:
+        for contig, start, end in intervals:
+            out.write(f"{contig}\t{start}\t{end}\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--fasta", type=Path, required=True, help="indexed FASTA (.fai next to it)")
+    ap.add_argument("--targets", type=Path, help="optional target BED")
+    ap.add_argument("--padding", type=int, default=0)
+    ap.add_argument("--min-n-gap", type=int, default=100)
+    ap.add_argument("--callable", type=Path, required=True, help="output: all callable intervals")
+    ap.add_argument("chunks", type=Path, nargs="+", help="output BED per chunk")
+    args = ap.parse_args(argv)
+
+    contigs = read_fai(Path(f"{args.fasta}.fai"))
+    if args.targets:
+        intervals = read_bed(args.targets, contigs, args.padding)
+    else:
+        intervals = list(non_n_intervals(args.fasta, contigs, args.min_n_gap))
+    write_bed(args.callable, intervals)
+    for path, chunk in zip(args.chunks, split_chunks(intervals, len(args.chunks)), strict=True):
+        write_bed(path, chunk)
+
+
+if __name__ == "__main__":
+    main()

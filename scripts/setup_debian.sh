@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install everything the workflow needs to run with tools on PATH (no conda) on Debian/Ubuntu:
+# the bioinformatics tools from the distribution, and a Python virtualenv in .venv.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(bwa samtools bcftools tabix fastp mosdepth libhts-dev freebayes snpeff
+  picard-tools bedtools dwgsim default-jre-headless make git)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "[setup] installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "[setup] creating Python virtualenv .venv"
+  "$PY" -m venv .venv
+fi
+if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
+  echo "[setup] installing Python packages from requirements.txt"
+  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -m pip install -q -r requirements.txt 2>&1 | grep -v "is ignored" || true
+  cp requirements.txt .venv/.requirements.installed
+fi
+# Debian ships picard and snpEff as jars: put bioconda-style `picard`/`snpEff` commands on PATH
+for shim in scripts/shims/*; do
+  ln -sf "$(pwd)/$shim" ".venv/bin/$(basename "$shim")"
+done
+echo "[setup] done"

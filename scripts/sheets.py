@@ -1,0 +1,135 @@
+"""Sample sheet logic shared by the Snakefile and the scripts: loading, cross-checks, read groups.
+
+Kept free of Snakemake so it can be imported and unit-tested on its own. Schema validation (types,
+required columns, allowed values) is done by the JSON schemas in workflow/schemas/; this module adds
+the checks a schema cannot express and turns every problem into a `SheetError` that names the
+file, the line and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class SheetError(ValueError):
+    """A problem in a sample sheet, units sheet or config, with a message for a lab technician."""
+
+
+def read_sheet(path: str | Path, index: list[str]) -> pd.DataFrame:
+    """Read a tab-separated sheet as strings; empty cells become missing, '#' lines are comments."""
+    path = Path(path)
+    if not path.is_file():
+        raise SheetError(f"{path}: file not found")
+    df = pd.read_csv(path, sep="\t", dtype=str, comment="#", keep_default_na=False, na_values=[""])
+    df.columns = [c.strip() for c in df.columns]
+    missing = [c for c in index if c not in df.columns]
+    if missing:
+        raise SheetError(f"{path}: missing column(s) {', '.join(missing)} in the header line")
+    for col in df.columns:
+        df[col] = df[col].map(lambda v: v.strip() if isinstance(v, str) else v)
+    # spreadsheet line numbers: header is line 1 (comment lines are not counted by pandas)
+    df["sheet_line"] = [_data_line_numbers(path)[i] for i in range(len(df))]
+    return df
+
+
+def _data_line_numbers(path: Path) -> list[int]:
+    numbers = []
+    with open(path) as handle:
+        lines = handle.read().splitlines()
+    header_seen = False
+    for n, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not header_seen:
+            header_seen = True
+            continue
+        numbers.append(n)
+    return numbers
+
+
+def check_name(value: str, what: str, path: str | Path, line: int) -> None:
+    if not isinstance(value, str) or not SAFE_NAME.match(value):
+        raise SheetError(
+            f"{path}, line {line}: {what} {value!r} is not allowed; use letters, digits, "
+            "'_', '-' and '.', starting with a letter or digit (it becomes part of file names)"
+        )
+
+
+def check_samples(samples: pd.DataFrame, path: str | Path) -> None:
+    """Cross-row checks on the sample sheet."""
+    seen: dict[str, int] = {}
+    for row in samples.itertuples():
+        check_name(row.sample, "sample name", path, row.sheet_line)
+        if row.sample in seen:
+            raise SheetError(
+                f"{path}, line {row.sheet_line}: sample {row.sample!r} already defined on line "
+                f"{seen[row.sample]}"
+            )
+        seen[row.sample] = row.sheet_line
+
+
+def check_units(units: pd.DataFrame, samples: pd.DataFrame, path: str | Path) -> None:
+    """Cross-row checks on the units sheet: known samples, unique units, FASTQs used once."""
+    known = set(samples["sample"])
+    seen_units: dict[tuple[str, str], int] = {}
+    seen_fastq: dict[str, int] = {}
+    for row in units.itertuples():
+        check_name(row.unit, "unit name", path, row.sheet_line)
+        if row.sample not in known:
+            raise SheetError(
+                f"{path}, line {row.sheet_line}: sample {row.sample!r} is not in the sample sheet"
+            )
+        key = (row.sample, row.unit)
+        if key in seen_units:
+            raise SheetError(
+                f"{path}, line {row.sheet_line}: unit {row.unit!r} of sample {row.sample!r} already "
+                f"defined on line {seen_units[key]}"
+            )
+        seen_units[key] = row.sheet_line
+        for fq in (row.fq1, row.fq2):
+            real = str(Path(fq).resolve())
+            if real in seen_fastq:
+                raise SheetError(
+                    f"{path}, line {row.sheet_line}: FASTQ {fq} is already used on line "
+                    f"{seen_fastq[real]}; every FASTQ belongs to exactly one unit"
+                )
+            seen_fastq[real] = row.sheet_line
+    without_units = sorted(known - set(units["sample"]))
+    if without_units:
+        raise SheetError(f"{path}: no units for sample(s) {', '.join(without_units)}")
+
+
+def read_group(unit: dict[str, str | None]) -> str:
+    """The @RG line for one unit: ID unique per sample+unit, SM sample, LB, PL, PU.
+
+    PU is flowcell.lane.sample when flowcell and lane are given (GATK's recommendation), else
+    sample.unit. LB defaults to the sample name, PL to ILLUMINA.
+    """
+    sample, name = unit["sample"], unit["unit"]
+    library = unit.get("library") or sample
+    platform = unit.get("platform") or "ILLUMINA"
+    if unit.get("flowcell") and unit.get("lane"):
+        pu = f"{unit['flowcell']}.{unit['lane']}.{sample}"
+    else:
+        pu = f"{sample}.{name}"
+    fields = [f"ID:{sample}.{name}", f"SM:{sample}", f"LB:{library}", f"PL:{platform}", f"PU:{pu}"]
+    return "\\t".join(["@RG", *fields])
+
+
+def soft_filter_command(filters: list[dict[str, str]], bcftools: str = "bcftools") -> str:
+    """A chain of `bcftools filter` calls that set FILTER to each name whose expression is true.
+
+    Records failing no filter get PASS. Empty list: `bcftools view` (passes records through).
+    """
+    if not filters:
+        return f"{bcftools} view -Ou"
+    parts = []
+    for f in filters:
+        expr = f["expression"].replace("'", "'\\''")
+        parts.append(f"{bcftools} filter -Ou --mode + --soft-filter {f['name']} --exclude '{expr}'")
+    return " | ".join(parts)

@@ -1,0 +1,37 @@
+"""Shell snippets that ask each conda environment's tools for their versions.
+
+The workflow runs these inside the same environment as the rules that use the tools (or with the
+same PATH when tools are installed system-wide), so the MultiQC "software versions" section shows
+the binaries that actually ran, never versions typed by hand.
+"""
+
+from __future__ import annotations
+
+# env name -> {tool name shown in the report: command whose output contains the version}
+ENV_TOOLS: dict[str, dict[str, str]] = {
+    "fastp": {"fastp": "fastp --version"},
+    "bwa": {"bwa": "bwa", "samtools": "samtools --version"},
+    "samtools": {"samtools": "samtools --version"},
+    "bcftools": {"bcftools": "bcftools --version"},
+    "freebayes": {"freebayes": "freebayes --version", "bcftools": "bcftools --version"},
+    "mosdepth": {"mosdepth": "mosdepth --version"},
+    "picard": {"picard": "picard MarkDuplicates --version"},
+    "gatk": {"gatk4": "gatk --version"},
+    "snpeff": {"snpeff": "snpEff -version"},
+    "vep": {"ensembl-vep": "vep --help | grep ensembl-vep"},
+    "multiqc": {"multiqc": "multiqc --version"},
+    "python": {"python": "python --version", "pysam": "python -c 'import pysam; print(pysam.__version__)'"},
+}
+
+VERSION_PATTERN = r"[0-9]+\.[0-9]+(\.[0-9]+)*([.-]?[a-z0-9]+)?"
+
+
+def version_shell(env: str) -> str:
+    """A shell command list printing `tool: "version"` YAML lines for every tool of `env`."""
+    if env not in ENV_TOOLS:
+        raise KeyError(f"no version commands known for conda env {env!r}")
+    lines = []
+    for tool, command in ENV_TOOLS[env].items():
+        probe = f"({command}) 2>&1 | grep -oE '{VERSION_PATTERN}' | head -n 1"
+        lines.append(f'printf \'%s: "%s"\\n\' {tool} "$({probe})"')
+    return "; ".join(lines)

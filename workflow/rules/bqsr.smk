@@ -1,0 +1,51 @@
+# GATK base quality score recalibration, per sample across all its lanes. Active when the GATK
+# caller is selected and known sites are configured (see bqsr_active in common.smk).
+
+
+rule recalibrate_base_qualities:
+    input:
+        bam="results/mapping/{sample}.dedup.bam",
+        bai="results/mapping/{sample}.dedup.bam.bai",
+        ref=REF,
+        fai=REF + ".fai",
+        dict="results/reference/genome.dict",
+        known=config["reference"].get("known_sites", []),
+        intervals="results/reference/callable.bed",
+    output:
+        "results/qc/bqsr/{sample}.recal_table.txt",
+    params:
+        known=lambda w, input: " ".join(f"--known-sites {k}" for k in input.known),
+    resources:
+        mem_mb=4000,
+    log:
+        "logs/gatk/base_recalibrator/{sample}.log",
+    conda:
+        "../../envs/gatk.yaml"
+    message:
+        "Recalibrating base qualities of {wildcards.sample} (BaseRecalibrator)"
+    shell:
+        "gatk --java-options '-Xmx{resources.mem_mb}m' BaseRecalibrator -R {input.ref}"
+        " -I {input.bam} {params.known} -L {input.intervals} -O {output} 2> {log}"
+
+
+rule apply_base_recalibration:
+    input:
+        bam="results/mapping/{sample}.dedup.bam",
+        bai="results/mapping/{sample}.dedup.bam.bai",
+        ref=REF,
+        fai=REF + ".fai",
+        dict="results/reference/genome.dict",
+        table="results/qc/bqsr/{sample}.recal_table.txt",
+    output:
+        "results/mapping/{sample}.recal.bam",
+    resources:
+        mem_mb=4000,
+    log:
+        "logs/gatk/apply_bqsr/{sample}.log",
+    conda:
+        "../../envs/gatk.yaml"
+    message:
+        "Applying base recalibration to {wildcards.sample} (ApplyBQSR)"
+    shell:
+        "gatk --java-options '-Xmx{resources.mem_mb}m' ApplyBQSR -R {input.ref} -I {input.bam}"
+        " --bqsr-recal-file {input.table} --create-output-bam-index false -O {output} 2> {log}"

@@ -1,0 +1,24 @@
+# Shared by all callers: each caller writes one filtered VCF per sample and interval chunk to
+# results/calls/{caller}/chunks/{sample}/{chunk}.vcf.gz; this module gathers the chunks in genome
+# order and normalises (left-align, split multi-allelics, decompose complex alleles).
+
+
+rule gather_calls:
+    input:
+        chunks=expand("results/calls/{{caller}}/chunks/{{sample}}/{chunk}.vcf.gz", chunk=CHUNKS),
+        ref=REF,
+        fai=REF + ".fai",
+    output:
+        vcf="results/calls/{caller}/{sample}.vcf.gz",
+        tbi="results/calls/{caller}/{sample}.vcf.gz.tbi",
+    log:
+        "logs/gather_calls/{caller}/{sample}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    message:
+        "Gathering and normalising {wildcards.caller} calls of {wildcards.sample}"
+    shell:
+        "(bcftools concat -Ou {input.chunks}"
+        " | bcftools norm -f {input.ref} -m -any -a --atom-overlaps . -Ou"
+        " | bcftools norm -d exact -Oz -o {output.vcf}"
+        " && bcftools index -t {output.vcf}) 2> {log}"

@@ -1,0 +1,27 @@
+# bcftools mpileup + call (multiallelic caller) per sample and chunk, soft-filtered.
+
+
+rule call_variants_bcftools:
+    input:
+        unpack(analysis_bam_pair),
+        ref=REF,
+        fai=REF + ".fai",
+        regions="results/reference/intervals/{chunk}.bed",
+    output:
+        temp("results/calls/bcftools/chunks/{sample}/{chunk}.vcf.gz"),
+    params:
+        mpileup=config["calling"]["bcftools"]["mpileup_extra"],
+        call=config["calling"]["bcftools"]["call_extra"],
+        filters=caller_filters("bcftools"),
+    log:
+        "logs/bcftools_call/{sample}.{chunk}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    message:
+        "Calling variants in {wildcards.sample}, chunk {wildcards.chunk} (bcftools)"
+    shell:
+        "(bcftools mpileup -f {input.ref} -R {input.regions} -a FORMAT/AD,FORMAT/DP"
+        " {params.mpileup} -Ou {input.bam}"
+        " | bcftools call -m -v -Ou {params.call}"
+        " | {params.filters}"
+        " | bcftools view -Oz -o {output}) 2> {log}"

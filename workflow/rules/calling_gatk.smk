@@ -1,0 +1,122 @@
+# GATK germline short variants (best practices): HaplotypeCaller in GVCF mode per sample and chunk,
+# GenomicsDBImport + GenotypeGVCFs jointly over all samples of the run per chunk, hard filters
+# per variant type with VariantFiltration, then one chunk VCF per sample for the shared gather.
+
+
+rule call_gvcf_haplotypecaller:
+    input:
+        unpack(analysis_bam_pair),
+        ref=REF,
+        fai=REF + ".fai",
+        dict="results/reference/genome.dict",
+        regions="results/reference/intervals/{chunk}.bed",
+    output:
+        gvcf=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz"),
+        tbi=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz.tbi"),
+    params:
+        extra=config["calling"]["gatk"]["haplotypecaller_extra"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+    log:
+        "logs/gatk/haplotypecaller/{sample}.{chunk}.log",
+    conda:
+        "../../envs/gatk.yaml"
+    message:
+        "Calling GVCF of {wildcards.sample}, chunk {wildcards.chunk} (HaplotypeCaller)"
+    shell:
+        "gatk --java-options '-Xmx{resources.mem_mb}m' HaplotypeCaller -R {input.ref}"
+        " -I {input.bam} -L {input.regions} -ERC GVCF --native-pair-hmm-threads {threads}"
+        " {params.extra} -O {output.gvcf} 2> {log}"
+
+
+rule import_gvcfs_genomicsdb:
+    input:
+        gvcfs=expand("results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz", sample=SAMPLES),
+        tbis=expand("results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz.tbi", sample=SAMPLES),
+        regions="results/reference/intervals/{chunk}.bed",
+    output:
+        temp(directory("results/calls/gatk/genomicsdb/{chunk}")),
+    params:
+        gvcfs=lambda w, input: " ".join(f"-V {g}" for g in input.gvcfs),
+    resources:
+        mem_mb=4000,
+    log:
+        "logs/gatk/genomicsdbimport/{chunk}.log",
+    conda:
+        "../../envs/gatk.yaml"
+    message:
+        "Importing the GVCFs of all samples, chunk {wildcards.chunk} (GenomicsDBImport)"
+    shell:
+        "gatk --java-options '-Xmx{resources.mem_mb}m' GenomicsDBImport {params.gvcfs}"
+        " -L {input.regions} --merge-input-intervals --genomicsdb-workspace-path {output}"
+        " 2> {log}"
+
+
+rule genotype_gvcfs:
+    input:
+        db="results/calls/gatk/genomicsdb/{chunk}",
+        ref=REF,
+        fai=REF + ".fai",
+        dict="results/reference/genome.dict",
+        regions="results/reference/intervals/{chunk}.bed",
+    output:
+        temp("results/calls/gatk/joint/{chunk}.vcf.gz"),
+    resources:
+        mem_mb=4000,
+    log:
+        "logs/gatk/genotypegvcfs/{chunk}.log",
+    conda:
+        "../../envs/gatk.yaml"
+    message:
+        "Joint genotyping of all samples, chunk {wildcards.chunk} (GenotypeGVCFs)"
+    shell:
+        "gatk --java-options '-Xmx{resources.mem_mb}m' GenotypeGVCFs -R {input.ref}"
+        " -V gendb://{input.db} -L {input.regions} -O {output} 2> {log}"
+
+
+rule hard_filter_gatk:
+    input:
+        vcf="results/calls/gatk/joint/{chunk}.vcf.gz",
+        ref=REF,
+        dict="results/reference/genome.dict",
+    output:
+        temp("results/calls/gatk/joint/{chunk}.filtered.vcf.gz"),
+    params:
+        snv=gatk_filter_args("snv"),
+        indel=gatk_filter_args("indel"),
+        tmp=lambda w, output: output[0].replace(".filtered.vcf.gz", ".tmp"),
+    resources:
+        mem_mb=2000,
+    log:
+        "logs/gatk/variantfiltration/{chunk}.log",
+    conda:
+        "../../envs/gatk.yaml"
+    message:
+        "Hard-filtering SNVs and indels separately, chunk {wildcards.chunk} (VariantFiltration)"
+    shell:
+        "(gatk --java-options '-Xmx{resources.mem_mb}m' SelectVariants -R {input.ref}"
+        " -V {input.vcf} --select-type-to-include SNP -O {params.tmp}.snv.vcf.gz"
+        " && gatk --java-options '-Xmx{resources.mem_mb}m' VariantFiltration -R {input.ref}"
+        " -V {params.tmp}.snv.vcf.gz {params.snv} -O {params.tmp}.snv.filtered.vcf.gz"
+        " && gatk --java-options '-Xmx{resources.mem_mb}m' SelectVariants -R {input.ref}"
+        " -V {input.vcf} --select-type-to-exclude SNP -O {params.tmp}.indel.vcf.gz"
+        " && gatk --java-options '-Xmx{resources.mem_mb}m' VariantFiltration -R {input.ref}"
+        " -V {params.tmp}.indel.vcf.gz {params.indel} -O {params.tmp}.indel.filtered.vcf.gz"
+        " && gatk --java-options '-Xmx{resources.mem_mb}m' MergeVcfs"
+        " -I {params.tmp}.snv.filtered.vcf.gz -I {params.tmp}.indel.filtered.vcf.gz -O {output}"
+        " && rm -f {params.tmp}.*) 2> {log}"
+
+
+rule split_joint_calls_gatk:
+    input:
+        "results/calls/gatk/joint/{chunk}.filtered.vcf.gz",
+    output:
+        temp("results/calls/gatk/chunks/{sample}/{chunk}.vcf.gz"),
+    log:
+        "logs/gatk/split/{sample}.{chunk}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    shell:
+        "bcftools view -s {wildcards.sample} --trim-alt-alleles --min-ac 1 -Oz -o {output}"
+        " {input} 2> {log}"

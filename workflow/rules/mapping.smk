@@ -1,0 +1,94 @@
+# Alignment per unit (bwa mem piped into fixmate and sort: no SAM on disk), merge of a sample's
+# units, duplicate marking (samtools markdup by default, Picard MarkDuplicates selectable), index.
+
+
+rule map_reads_bwa:
+    input:
+        r1="results/trimmed/{sample}/{unit}.R1.fastq.gz",
+        r2="results/trimmed/{sample}/{unit}.R2.fastq.gz",
+        ref=REF,
+        idx=BWA_INDEX,
+    output:
+        temp("results/mapping/{sample}/{unit}.sorted.bam"),
+    params:
+        rg=unit_read_group,
+        extra=config["mapping"]["bwa_extra"],
+    threads: 2
+    log:
+        "logs/bwa/{sample}.{unit}.log",
+    conda:
+        "../../envs/bwa.yaml"
+    message:
+        "Aligning {wildcards.sample} unit {wildcards.unit} with bwa mem"
+    shell:
+        "(bwa mem -t {threads} {params.extra} -R '{params.rg}' {input.ref} {input.r1} {input.r2}"
+        " | samtools fixmate -m -u - -"
+        " | samtools sort -@ {threads} -m 512M -T {output}.sorttmp -o {output} -) 2> {log}"
+
+
+rule merge_units:
+    input:
+        lambda w: expand("results/mapping/{{sample}}/{unit}.sorted.bam", unit=units_of(w.sample)),
+    output:
+        temp("results/mapping/{sample}.merged.bam"),
+    threads: 2
+    log:
+        "logs/samtools_merge/{sample}.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "samtools merge -f -@ {threads} -o {output} {input} 2> {log}"
+
+
+if config["mapping"]["markdup"] == "picard":
+
+    rule mark_duplicates_picard:
+        input:
+            "results/mapping/{sample}.merged.bam",
+        output:
+            bam="results/mapping/{sample}.dedup.bam",
+            metrics="results/qc/markdup/{sample}.picard_markdup.txt",
+        resources:
+            mem_mb=4000,
+        log:
+            "logs/picard_markdup/{sample}.log",
+        conda:
+            "../../envs/picard.yaml"
+        message:
+            "Marking duplicates in {wildcards.sample} (Picard)"
+        shell:
+            "picard -Xmx{resources.mem_mb}m MarkDuplicates -I {input} -O {output.bam}"
+            " -M {output.metrics} --ASSUME_SORT_ORDER coordinate 2> {log}"
+
+else:
+
+    rule mark_duplicates_samtools:
+        input:
+            "results/mapping/{sample}.merged.bam",
+        output:
+            bam="results/mapping/{sample}.dedup.bam",
+            metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
+        threads: 2
+        log:
+            "logs/samtools_markdup/{sample}.log",
+        conda:
+            "../../envs/samtools.yaml"
+        message:
+            "Marking duplicates in {wildcards.sample} (samtools markdup)"
+        shell:
+            "samtools markdup -@ {threads} -f {output.metrics} -T {output.bam}.tmp"
+            " {input} {output.bam} 2> {log}"
+
+
+rule index_bam:
+    input:
+        "results/mapping/{name}.bam",
+    output:
+        "results/mapping/{name}.bam.bai",
+    log:
+        "logs/samtools_index/{name}.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "samtools index {input} 2> {log}"
+

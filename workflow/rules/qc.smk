@@ -1,0 +1,89 @@
+# Alignment, coverage and call-set QC, tool versions, and the MultiQC report that collects them.
+
+
+rule stats_alignments_samtools:
+    input:
+        unpack(analysis_bam_pair),
+        ref=REF,
+    output:
+        stats="results/qc/samtools/{sample}.stats.txt",
+        flagstat="results/qc/samtools/{sample}.flagstat.txt",
+    log:
+        "logs/samtools_stats/{sample}.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "(samtools stats -r {input.ref} {input.bam} > {output.stats}"
+        " && samtools flagstat {input.bam} > {output.flagstat}) 2> {log}"
+
+
+rule coverage_mosdepth:
+    input:
+        unpack(analysis_bam_pair),
+        bed=config["targets"]["bed"] or "results/reference/callable.bed",
+    output:
+        summary="results/qc/mosdepth/{sample}.mosdepth.summary.txt",
+        dist="results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
+        region_dist="results/qc/mosdepth/{sample}.mosdepth.region.dist.txt",
+        regions="results/qc/mosdepth/{sample}.regions.bed.gz",
+    params:
+        prefix=lambda w, output: output.summary.replace(".mosdepth.summary.txt", ""),
+    threads: 2
+    log:
+        "logs/mosdepth/{sample}.log",
+    conda:
+        "../../envs/mosdepth.yaml"
+    message:
+        "Measuring coverage of {wildcards.sample} over the callable/target regions (mosdepth)"
+    shell:
+        "mosdepth --threads {threads} --no-per-base --by {input.bed} {params.prefix}"
+        " {input.bam} 2> {log}"
+
+
+rule stats_calls_bcftools:
+    input:
+        vcf="results/calls/{caller}/{sample}.vcf.gz",
+        ref=REF,
+    output:
+        "results/qc/bcftools_stats/{caller}/{sample}.txt",
+    log:
+        "logs/bcftools_stats/{caller}/{sample}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    shell:
+        # MultiQC names the sample after the ID line: make it sample_caller, not the file name
+        "(bcftools stats -F {input.ref} -s - {input.vcf}"
+        " | sed 's|^ID\\t0\\t.*|ID\\t0\\t{wildcards.sample}_{wildcards.caller}|'"
+        " > {output}) 2> {log}"
+
+
+rule report_tool_versions:
+    output:
+        "results/qc/versions/{env}_mqc_versions.yml",
+    params:
+        commands=lambda w: tool_version_commands(w.env),
+    log:
+        "logs/versions/{env}.log",
+    conda:
+        lambda w: f"../../envs/{w.env}.yaml"
+    message:
+        "Asking the {wildcards.env} environment's tools for their versions"
+    shell:
+        "({params.commands}) > {output} 2> {log}"
+
+
+rule report_multiqc:
+    input:
+        qc_inputs(),
+        config=workflow.source_path("../../config/multiqc_config.yaml"),
+    output:
+        "results/multiqc/multiqc_report.html",
+    log:
+        "logs/multiqc.log",
+    conda:
+        "../../envs/multiqc.yaml"
+    message:
+        "Collecting all QC into the MultiQC report"
+    shell:
+        "multiqc --force --config {input.config} --outdir results/multiqc"
+        " --filename multiqc_report.html {input} > {log} 2>&1"

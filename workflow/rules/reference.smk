@@ -1,0 +1,83 @@
+# Reference preparation: one plain FASTA plus every index the tools need, built once per results
+# folder and reused by every later run.
+
+
+rule prepare_reference:
+    input:
+        config["reference"]["fasta"],
+    output:
+        REF,
+    log:
+        "logs/reference/prepare_reference.log",
+    conda:
+        "../../envs/samtools.yaml"
+    message:
+        "Decompressing/copying the reference FASTA"
+    shell:
+        # plain, gzip and bgzip input all end up as a plain FASTA (freebayes needs one)
+        "(if gzip -t {input} 2>/dev/null; then gzip -dc {input}; else cat {input}; fi)"
+        " > {output}.tmp 2> {log} && mv {output}.tmp {output}"
+
+
+rule index_reference_faidx:
+    input:
+        REF,
+    output:
+        REF + ".fai",
+    log:
+        "logs/reference/faidx.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "samtools faidx {input} 2> {log}"
+
+
+rule index_reference_dict:
+    input:
+        REF,
+    output:
+        "results/reference/genome.dict",
+    log:
+        "logs/reference/dict.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "samtools dict {input} -o {output} 2> {log}"
+
+
+rule index_reference_bwa:
+    input:
+        REF,
+    output:
+        BWA_INDEX,
+    log:
+        "logs/reference/bwa_index.log",
+    conda:
+        "../../envs/bwa.yaml"
+    message:
+        "Building the bwa index (once per reference)"
+    shell:
+        "bwa index {input} 2> {log}"
+
+
+rule make_intervals:
+    input:
+        fasta=REF,
+        fai=REF + ".fai",
+        targets=config["targets"]["bed"] or [],
+    output:
+        callable="results/reference/callable.bed",
+        chunks=expand("results/reference/intervals/{chunk}.bed", chunk=CHUNKS),
+    params:
+        targets=lambda w, input: f"--targets {input.targets} " if input.targets else "",
+        padding=config["targets"]["padding"],
+    log:
+        "logs/reference/make_intervals.log",
+    conda:
+        "../../envs/python.yaml"
+    message:
+        "Splitting the callable territory into scatter chunks"
+    shell:
+        "python {workflow.basedir}/scripts/make_intervals.py --fasta {input.fasta} "
+        "{params.targets}--padding {params.padding} --callable {output.callable} "
+        "{output.chunks} 2> {log}"

@@ -1,0 +1,25 @@
+# Read QC and adapter/quality trimming, one fastp job per sequencing unit (lane).
+
+
+rule trim_reads_fastp:
+    input:
+        unpack(unit_fastqs),
+    output:
+        r1=temp("results/trimmed/{sample}/{unit}.R1.fastq.gz"),
+        r2=temp("results/trimmed/{sample}/{unit}.R2.fastq.gz"),
+        json="results/qc/fastp/{sample}.{unit}.fastp.json",
+        html="results/qc/fastp/{sample}.{unit}.fastp.html",
+    params:
+        extra=config["trimming"]["fastp_extra"],
+    threads: 2
+    log:
+        "logs/fastp/{sample}.{unit}.log",
+    conda:
+        "../../envs/fastp.yaml"
+    message:
+        "Trimming reads of {wildcards.sample} unit {wildcards.unit}"
+    shell:
+        "fastp --in1 {input.r1} --in2 {input.r2} --out1 {output.r1} --out2 {output.r2} "
+        "--detect_adapter_for_pe --thread {threads} {params.extra} "
+        "--json {output.json} --html {output.html} "
+        "--report_title '{wildcards.sample} {wildcards.unit}' 2> {log}"

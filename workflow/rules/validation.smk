@@ -1,0 +1,53 @@
+# Accuracy against a truth set (e.g. GIAB) for the samples listed under `validation` in the config.
+
+
+rule normalise_truth:
+    input:
+        vcf=lambda w: truth_of(w)["truth_vcf"],
+        ref=REF,
+        fai=REF + ".fai",
+    output:
+        "results/validation/truth/{sample}.vcf.gz",
+    log:
+        "logs/validation/normalise_truth/{sample}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    shell:
+        "bcftools norm -f {input.ref} -m -any -a --atom-overlaps . -Oz -o {output}"
+        " {input.vcf} 2> {log}"
+
+
+rule compare_calls_to_truth:
+    input:
+        truth="results/validation/truth/{sample}.vcf.gz",
+        calls="results/calls/{caller}/{sample}.vcf.gz",
+        bed=lambda w: truth_of(w)["confident_bed"],
+    output:
+        "results/validation/{caller}/{sample}.tsv",
+    log:
+        "logs/validation/compare/{caller}.{sample}.log",
+    conda:
+        "../../envs/python.yaml"
+    message:
+        "Comparing {wildcards.caller} calls of {wildcards.sample} with the truth set"
+    shell:
+        "python {workflow.basedir}/scripts/compare_calls.py --truth {input.truth}"
+        " --calls {input.calls} --confident-bed {input.bed} --sample {wildcards.sample}"
+        " --caller {wildcards.caller} --output {output} 2> {log}"
+
+
+rule summarise_validation:
+    input:
+        expand(
+            "results/validation/{caller}/{sample}.tsv",
+            caller=CALLERS,
+            sample=validated_samples(),
+        ),
+    output:
+        "results/validation/summary.tsv",
+    log:
+        "logs/validation/summary.log",
+    conda:
+        "../../envs/python.yaml"
+    shell:
+        "(head -n 1 {input[0]} && tail -q -n +2 {input}) > {output} 2> {log}"
