@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Compare a sample's variant calls with a truth set, genotype-aware, per region and variant type.
 
-Both VCFs must already be normalised the same way (the workflow runs `bcftools norm -m-any -a -f
-ref` on both). A truth variant is a true positive only when a PASS call has the same CHROM, POS,
+Both VCFs must be left-aligned against the same reference (`bcftools norm -f ref`); calls are
+also split into one allele per record (`-m -any`), truth records may stay multi-allelic. A truth variant is a true positive only when a PASS call has the same CHROM, POS,
 REF and ALT and the same number of copies of that ALT allele (het vs hom-alt). A genotype mismatch
 is therefore counted once as a false negative and once as a false positive, as in a
 genotype-aware hap.py/vcfeval comparison.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ class Call:
     key: Key
     end: int  # 1-based inclusive end on the reference
     dosage: int  # copies of ALT in the genotype: 1 or 2
+    record: int = 0  # index of the VCF record (a multi-allelic truth record yields several Calls)
 
     @property
     def vtype(self) -> str:
@@ -87,7 +88,7 @@ def read_calls(path: Path, sample: str | None, pass_only: bool) -> Iterator[Call
             sample = samples[0]
         elif sample not in samples:
             raise ValueError(f"{path}: sample {sample!r} not in VCF (has {', '.join(samples)})")
-        for rec in vcf:
+        for index, rec in enumerate(vcf):
             if pass_only and not (set(rec.filter.keys()) <= {"PASS"}):
                 continue
             gt = rec.samples[sample].get("GT")
@@ -97,7 +98,12 @@ def read_calls(path: Path, sample: str | None, pass_only: bool) -> Iterator[Call
                 dosage = alt_dosage(gt, i)
                 if dosage:
                     end = rec.pos + len(rec.ref) - 1
-                    yield Call((rec.chrom, rec.pos, rec.ref.upper(), alt.upper()), end, min(dosage, 2))
+                    key = (rec.chrom, rec.pos, rec.ref.upper(), alt.upper())
+                    yield Call(key, end, min(dosage, 2), index)
+
+
+def record_type(alleles: list[Call]) -> str:
+    return "INDEL" if any(c.vtype == "INDEL" for c in alleles) else "SNV"
 
 
 def truth_span(truth: list[Call]) -> Regions:
@@ -113,31 +119,146 @@ def ratio(num: int, den: int) -> float:
     return num / den if den else float("nan")
 
 
-def score(truth: list[Call], calls: list[Call], region: Regions) -> dict[str, dict[str, float]]:
-    """tp/fp/fn/precision/recall/f1 per variant type inside the region."""
+def haplotype_pairs(
+    variants: list[Call], ref: str, start: int, max_het: int = 10
+) -> set[tuple[str, str]] | None:
+    """All unordered pairs of haplotype sequences the unphased genotypes can form in a window.
+
+    `ref` is the reference sequence of the window, starting at 1-based position `start`.
+    Hom-alt variants go on both haplotypes, each het one on either (2^(n-1) phasings, one fixed).
+    Assignments that put overlapping variants on one haplotype are impossible and skipped.
+    Returns None when there are too many het variants to enumerate.
+    """
+    hets = [v for v in variants if v.dosage == 1]
+    homs = [v for v in variants if v.dosage == 2]
+    if len(hets) > max_het:
+        return None
+    pairs: set[tuple[str, str]] = set()
+    for mask in range(2 ** max(len(hets) - 1, 0)):
+        haps: list[list[Call]] = [list(homs), list(homs)]
+        for i, v in enumerate(hets):
+            side = 0 if i == 0 else (mask >> (i - 1)) & 1  # the first het is fixed on hap 0
+            haps[side].append(v)
+        seqs = [apply_variants(ref, start, h) for h in haps]
+        if None not in seqs:
+            a, b = seqs
+            pairs.add((a, b) if a <= b else (b, a))  # type: ignore[operator]
+    return pairs
+
+
+def apply_variants(ref: str, start: int, variants: list[Call]) -> str | None:
+    """The window's sequence with the variants applied; None if two of them overlap."""
+    out, cursor = [], 0
+    for v in sorted(variants, key=lambda c: c.key[1]):
+        _, pos, vref, alt = v.key
+        i = pos - start
+        if i < cursor or ref[i : i + len(vref)] != vref:
+            return None
+        out.append(ref[cursor:i])
+        out.append(alt)
+        cursor = i + len(vref)
+    out.append(ref[cursor:])
+    return "".join(out)
+
+
+def clusters(truth: list[Call], calls: list[Call], gap: int) -> list[tuple[list[Call], list[Call]]]:
+    """Group truth and call variants whose REF spans lie within `gap` bp of each other."""
+    tagged = sorted(
+        [(c.key[0], c.key[1], c.end, 0, c) for c in truth]
+        + [(c.key[0], c.key[1], c.end, 1, c) for c in calls],
+        key=lambda x: (x[0], x[1], x[2]),
+    )
+    groups: list[tuple[list[Call], list[Call]]] = []
+    last_chrom, last_end = None, -1
+    for chrom, pos, end, side, call in tagged:
+        if chrom != last_chrom or pos > last_end + gap:
+            groups.append(([], []))
+            last_chrom, last_end = chrom, end
+        groups[-1][side].append(call)
+        last_end = max(last_end, end)
+    return groups
+
+
+def match(
+    truth: list[Call], calls: list[Call], fetch: Callable[[str, int, int], str] | None, gap: int = 30
+) -> tuple[set[Call], set[Call]]:
+    """Truth and call variants that match: same allele and dosage, or, when a reference is given,
+    clusters whose possible haplotype pairs coincide (vcfeval-style, handles representation)."""
+    tp_truth: set[Call] = set()
+    tp_calls: set[Call] = set()
+    for t_group, c_group in clusters(truth, calls, gap):
+        t_keys = {c.key: c.dosage for c in t_group}
+        exact = [c for c in c_group if t_keys.get(c.key) == c.dosage]
+        if len(exact) == len(t_group) == len(c_group):
+            tp_truth.update(t_group)
+            tp_calls.update(c_group)
+            continue
+        if fetch is not None and t_group and c_group:
+            chrom = t_group[0].key[0]
+            lo = min(c.key[1] for c in t_group + c_group)
+            hi = max(c.end for c in t_group + c_group)
+            ref = fetch(chrom, lo, hi)
+            t_pairs = haplotype_pairs(t_group, ref, lo)
+            c_pairs = haplotype_pairs(c_group, ref, lo)
+            if t_pairs and c_pairs and t_pairs & c_pairs:
+                tp_truth.update(t_group)
+                tp_calls.update(c_group)
+                continue
+        c_keys = {c.key: c.dosage for c in c_group}
+        tp_truth.update(c for c in t_group if c_keys.get(c.key) == c.dosage)
+        tp_calls.update(exact)
+    return tp_truth, tp_calls
+
+
+def score(
+    truth: list[Call], calls: list[Call], region: Regions, fetch: Callable[[str, int, int], str] | None
+) -> dict[str, dict[str, float]]:
+    """tp/fp/fn/precision/recall/f1 per variant type inside the region.
+
+    Recall counts truth variants (tp = matched truth), precision counts calls (fp = unmatched
+    calls), so a call that represents two truth variants differently is not counted twice.
+    """
+    t_in = [c for c in truth if region.contains(c)]
+    c_in = [c for c in calls if region.contains(c)]
+    tp_truth, tp_calls = match(t_in, c_in, fetch)
+    # truth is counted per record: a multi-allelic (e.g. 1/2) record is found only if all its
+    # alleles are; its type is INDEL if any allele is an indel
+    records: dict[int, list[Call]] = {}
+    for c in t_in:
+        records.setdefault(c.record, []).append(c)
     out = {}
     for vtype in ("SNV", "INDEL"):
-        t = {c.key: c.dosage for c in truth if c.vtype == vtype and region.contains(c)}
-        q = {c.key: c.dosage for c in calls if c.vtype == vtype and region.contains(c)}
-        tp = sum(1 for k, d in t.items() if q.get(k) == d)
-        fp, fn = len(q) - tp, len(t) - tp
-        precision, recall = ratio(tp, tp + fp), ratio(tp, tp + fn)
+        t = [r for r in records.values() if record_type(r) == vtype]
+        q = [c for c in c_in if c.vtype == vtype]
+        tp = sum(1 for r in t if all(c in tp_truth for c in r))
+        fn = len(t) - tp
+        fp = sum(1 for c in q if c not in tp_calls)
+        precision, recall = ratio(len(q) - fp, len(q)), ratio(tp, len(t))
         f1 = ratio(2 * precision * recall, precision + recall) if tp else 0.0
         out[vtype] = {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
     return out
 
 
 def compare(
-    truth_vcf: Path, calls_vcf: Path, confident_bed: Path, sample: str, caller: str
+    truth_vcf: Path,
+    calls_vcf: Path,
+    confident_bed: Path,
+    sample: str,
+    caller: str,
+    reference: Path | None = None,
 ) -> list[dict[str, object]]:
+    import pysam
+
     truth = list(read_calls(truth_vcf, None, pass_only=True))
     calls = list(read_calls(calls_vcf, sample, pass_only=True))
+    fasta = pysam.FastaFile(str(reference)) if reference else None
+    fetch = (lambda c, lo, hi: fasta.fetch(c, lo - 1, hi).upper()) if fasta else None
     rows: list[dict[str, object]] = []
     for region_name, region in (
         ("confident", Regions.from_bed(confident_bed)),
         ("truth_span", truth_span(truth)),
     ):
-        for vtype, m in score(truth, calls, region).items():
+        for vtype, m in score(truth, calls, region, fetch).items():
             rows.append({"sample": sample, "caller": caller, "region": region_name, "type": vtype, **m})
     return rows
 
@@ -157,9 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--confident-bed", type=Path, required=True)
     ap.add_argument("--sample", required=True)
     ap.add_argument("--caller", required=True)
+    ap.add_argument("--reference", type=Path, help="indexed FASTA: enables haplotype matching")
     ap.add_argument("--output", type=Path, required=True)
     args = ap.parse_args(argv)
-    rows = compare(args.truth, args.calls, args.confident_bed, args.sample, args.caller)
+    rows = compare(
+        args.truth, args.calls, args.confident_bed, args.sample, args.caller, args.reference
+    )
     with open(args.output, "w") as out:
         out.write("\t".join(COLUMNS) + "\n")
         for row in rows:

@@ -19,6 +19,6 @@ rule gather_calls:
         "Gathering and normalising {wildcards.caller} calls of {wildcards.sample}"
     shell:
         "(bcftools concat -Ou {input.chunks}"
-        " | bcftools norm -f {input.ref} -m -any -a --atom-overlaps . -Ou"
+        " | bcftools norm -f {input.ref} -m -any -Ou"
         " | bcftools norm -d exact -Oz -o {output.vcf}"
         " && bcftools index -t {output.vcf}) 2> {log}"

@@ -13,7 +13,7 @@ rule normalise_truth:
     conda:
         "../../envs/bcftools.yaml"
     shell:
-        "bcftools norm -f {input.ref} -m -any -a --atom-overlaps . -Oz -o {output}"
+        "bcftools norm -f {input.ref} -Oz -o {output}"
         " {input.vcf} 2> {log}"
 
 
@@ -22,6 +22,8 @@ rule compare_calls_to_truth:
         truth="results/validation/truth/{sample}.vcf.gz",
         calls="results/calls/{caller}/{sample}.vcf.gz",
         bed=lambda w: truth_of(w)["confident_bed"],
+        ref=REF,
+        fai=REF + ".fai",
     output:
         "results/validation/{caller}/{sample}.tsv",
     log:
@@ -33,7 +35,7 @@ rule compare_calls_to_truth:
     shell:
         "python {workflow.basedir}/scripts/compare_calls.py --truth {input.truth}"
         " --calls {input.calls} --confident-bed {input.bed} --sample {wildcards.sample}"
-        " --caller {wildcards.caller} --output {output} 2> {log}"
+        " --caller {wildcards.caller} --reference {input.ref} --output {output} 2> {log}"
 
 
 rule summarise_validation:
