@@ -1,0 +1,96 @@
+"""Shared test helpers: a copy of the shipped config with absolute paths, and a Snakemake runner.
+
+Workflow runs happen in temporary working directories, so the tests never touch the results/ of
+a developer's own `make demo`.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+PATH_KEYS = [
+    ("reference", "fasta"),
+    ("annotation", "snpeff", "gff3"),
+    ("annotation", "vep", "cache_dir"),
+]
+
+
+def absolute(path: str) -> str:
+    return path if not path or os.path.isabs(path) else str(REPO / path)
+
+
+def base_config() -> dict:
+    with open(REPO / "config" / "config.yaml") as handle:
+        return yaml.safe_load(handle)
+
+
+def deep_update(target: dict, updates: dict) -> dict:
+    for key, value in updates.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            deep_update(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+def make_config(workdir: Path, overrides: dict | None = None, units: pd.DataFrame | None = None,
+                samples: pd.DataFrame | None = None) -> Path:
+    """Write config.yaml + sheets into workdir, with absolute paths to the bundled data."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    cfg = copy.deepcopy(base_config())
+    for keys in PATH_KEYS:
+        node = cfg
+        for k in keys[:-1]:
+            node = node[k]
+        node[keys[-1]] = absolute(node[keys[-1]])
+    for entry in cfg.get("validation", {}).values():
+        for k in ("truth_vcf", "confident_bed"):
+            entry[k] = absolute(entry[k])
+    if samples is None:
+        samples = pd.read_csv(REPO / "config" / "samples.tsv", sep="\t", dtype=str)
+    if units is None:
+        units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)
+        units["fq1"] = units["fq1"].map(absolute)
+        units["fq2"] = units["fq2"].map(absolute)
+    samples.to_csv(workdir / "samples.tsv", sep="\t", index=False)
+    units.to_csv(workdir / "units.tsv", sep="\t", index=False)
+    cfg["samples"] = str(workdir / "samples.tsv")
+    cfg["units"] = str(workdir / "units.tsv")
+    if overrides:
+        deep_update(cfg, overrides)
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+def snakemake(workdir: Path, configfile: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+    cmd = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir), "--configfile", str(configfile), "--cores", "2", *args,
+    ]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """One real run of the workflow on the bundled dataset (both scenarios), shared by the
+    end-to-end tests."""
+    workdir = tmp_path_factory.mktemp("demo")
+    configfile = make_config(workdir)
+    snakemake(workdir, configfile, "--rerun-incomplete", check=True)
+    return workdir

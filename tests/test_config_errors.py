@@ -1,0 +1,64 @@
+"""Bad config and sheets are rejected at start-up (dry run), with a message naming the problem."""
+
+import pandas as pd
+import pytest
+from conftest import REPO, absolute, make_config, snakemake
+
+
+def units_table() -> pd.DataFrame:
+    units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)
+    units["fq1"] = units["fq1"].map(absolute)
+    units["fq2"] = units["fq2"].map(absolute)
+    return units
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"calling": {"callers": ["bcftools", "deepvariant"]}}, "'deepvariant' is not one of"),
+        ({"calling": {"scatter": 0}}, "0 is less than the minimum of 1"),
+        ({"calling": {"callers": []}}, "should be non-empty"),
+        ({"mapping": {"markdup": "sambamba"}}, "'sambamba' is not one of"),
+        ({"annotation": {"tool": "annovar"}}, "'annovar' is not one of"),
+        ({"targets": {"padding": -5}}, "-5 is less than the minimum of 0"),
+        ({"validation": {"OTHER": {"truth_vcf": "x.vcf.gz"}}}, "'confident_bed' is a required property"),
+    ],
+)
+def test_config_schema_rejects(tmp_path, overrides, message):
+    proc = snakemake(tmp_path, make_config(tmp_path, overrides), "-n")
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
+
+
+def test_unknown_sample_in_units_names_file_and_line(tmp_path):
+    units = units_table()
+    units.loc[1, "sample"] = "SIM02"
+    proc = snakemake(tmp_path, make_config(tmp_path, units=units), "-n")
+    assert proc.returncode != 0
+    assert "units.tsv, line 3: sample 'SIM02' is not in the sample sheet" in proc.stdout + proc.stderr
+
+
+def test_unsafe_sample_name_is_rejected(tmp_path):
+    samples = pd.DataFrame({"sample": ["NA12878", "SIM01; rm -rf x"]})
+    units = units_table()
+    units.loc[units["sample"] == "SIM01", "sample"] = "SIM01; rm -rf x"
+    proc = snakemake(tmp_path, make_config(tmp_path, samples=samples, units=units), "-n")
+    assert proc.returncode != 0
+    assert "samples.tsv, line 3: sample name 'SIM01; rm -rf x' is not allowed" in proc.stdout + proc.stderr
+
+
+def test_bad_platform_in_units_is_rejected(tmp_path):
+    units = units_table()
+    units.loc[0, "platform"] = "SANGER"
+    proc = snakemake(tmp_path, make_config(tmp_path, units=units), "-n")
+    assert proc.returncode != 0
+    assert "'SANGER' is not one of" in proc.stdout + proc.stderr
+
+
+def test_missing_fastq_stops_before_any_job(tmp_path):
+    units = units_table()
+    units.loc[0, "fq1"] = str(tmp_path / "absent_R1.fastq.gz")
+    proc = snakemake(tmp_path, make_config(tmp_path, units=units), "-n")
+    assert proc.returncode != 0
+    assert "absent_R1.fastq.gz" in proc.stdout + proc.stderr
+    assert "Missing input files" in proc.stdout + proc.stderr
