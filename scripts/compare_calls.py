@@ -2,10 +2,15 @@
 """Compare a sample's variant calls with a truth set, genotype-aware, per region and variant type.
 
 Both VCFs must be left-aligned against the same reference (`bcftools norm -f ref`); calls are
-also split into one allele per record (`-m -any`), truth records may stay multi-allelic. A truth variant is a true positive only when a PASS call has the same CHROM, POS,
-REF and ALT and the same number of copies of that ALT allele (het vs hom-alt). A genotype mismatch
-is therefore counted once as a false negative and once as a false positive, as in a
-genotype-aware hap.py/vcfeval comparison.
+also split into one allele per record (`-m -any`); truth records may stay multi-allelic.
+
+Matching (vcfeval-like, simplified): truth and call alleles are grouped into clusters of nearby
+variants. A cluster matches when the calls carry the same alleles with the same genotype dosage
+(het vs hom-alt) as the truth, or, failing that, when some phasing of the calls spells the same
+pair of haplotype sequences as some phasing of the truth (this absorbs representation
+differences such as an MNP vs two SNVs). Otherwise each allele is matched on its own (same CHROM,
+POS, REF, ALT and dosage). A genotype mismatch therefore counts once as a false negative and once
+as a false positive. Truth is counted per record (a 1/2 record is one variant), calls per allele.
 
 Regions reported:
   confident  - inside the truth's confident-regions BED: precision and recall are both meaningful.
@@ -180,7 +185,10 @@ def clusters(truth: list[Call], calls: list[Call], gap: int) -> list[tuple[list[
 
 
 def match(
-    truth: list[Call], calls: list[Call], fetch: Callable[[str, int, int], str] | None, gap: int = 30
+    truth: list[Call],
+    calls: list[Call],
+    fetch: Callable[[str, int, int], str] | None,
+    gap: int = 30,
 ) -> tuple[set[Call], set[Call]]:
     """Truth and call variants that match: same allele and dosage, or, when a reference is given,
     clusters whose possible haplotype pairs coincide (vcfeval-style, handles representation)."""
@@ -211,7 +219,10 @@ def match(
 
 
 def score(
-    truth: list[Call], calls: list[Call], region: Regions, fetch: Callable[[str, int, int], str] | None
+    truth: list[Call],
+    calls: list[Call],
+    region: Regions,
+    fetch: Callable[[str, int, int], str] | None,
 ) -> dict[str, dict[str, float]]:
     """tp/fp/fn/precision/recall/f1 per variant type inside the region.
 
@@ -235,7 +246,14 @@ def score(
         fp = sum(1 for c in q if c not in tp_calls)
         precision, recall = ratio(len(q) - fp, len(q)), ratio(tp, len(t))
         f1 = ratio(2 * precision * recall, precision + recall) if tp else 0.0
-        out[vtype] = {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
+        out[vtype] = {
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+        }
     return out
 
 
@@ -259,7 +277,9 @@ def compare(
         ("truth_span", truth_span(truth)),
     ):
         for vtype, m in score(truth, calls, region, fetch).items():
-            rows.append({"sample": sample, "caller": caller, "region": region_name, "type": vtype, **m})
+            rows.append(
+                {"sample": sample, "caller": caller, "region": region_name, "type": vtype, **m}
+            )
     return rows
 
 

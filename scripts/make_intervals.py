@@ -26,7 +26,9 @@ def read_fai(path: Path) -> list[tuple[str, int]]:
     return contigs
 
 
-def non_n_intervals(fasta: Path, contigs: list[tuple[str, int]], min_gap: int) -> Iterator[Interval]:
+def non_n_intervals(
+    fasta: Path, contigs: list[tuple[str, int]], min_gap: int
+) -> Iterator[Interval]:
     """Stretches of the reference that are not N, joining stretches separated by < min_gap Ns."""
     import pysam
 

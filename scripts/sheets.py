@@ -87,8 +87,8 @@ def check_units(units: pd.DataFrame, samples: pd.DataFrame, path: str | Path) ->
         key = (row.sample, row.unit)
         if key in seen_units:
             raise SheetError(
-                f"{path}, line {row.sheet_line}: unit {row.unit!r} of sample {row.sample!r} already "
-                f"defined on line {seen_units[key]}"
+                f"{path}, line {row.sheet_line}: unit {row.unit!r} of sample {row.sample!r} "
+                f"already defined on line {seen_units[key]}"
             )
         seen_units[key] = row.sheet_line
         for fq in (row.fq1, row.fq2):

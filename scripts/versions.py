@@ -20,7 +20,10 @@ ENV_TOOLS: dict[str, dict[str, str]] = {
     "snpeff": {"snpeff": "snpEff -version"},
     "vep": {"ensembl-vep": "vep --help | grep ensembl-vep"},
     "multiqc": {"multiqc": "multiqc --version"},
-    "python": {"python": "python --version", "pysam": "python -c 'import pysam; print(pysam.__version__)'"},
+    "python": {
+        "python": "python --version",
+        "pysam": "python -c 'import pysam; print(pysam.__version__)'",
+    },
 }
 
 VERSION_PATTERN = r"[0-9]+\.[0-9]+(\.[0-9]+)*([.-]?[a-z0-9]+)?"

@@ -44,8 +44,12 @@ def deep_update(target: dict, updates: dict) -> dict:
     return target
 
 
-def make_config(workdir: Path, overrides: dict | None = None, units: pd.DataFrame | None = None,
-                samples: pd.DataFrame | None = None) -> Path:
+def make_config(
+    workdir: Path,
+    overrides: dict | None = None,
+    units: pd.DataFrame | None = None,
+    samples: pd.DataFrame | None = None,
+) -> Path:
     """Write config.yaml + sheets into workdir, with absolute paths to the bundled data."""
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = copy.deepcopy(base_config())
@@ -74,13 +78,25 @@ def make_config(workdir: Path, overrides: dict | None = None, units: pd.DataFram
     return path
 
 
-def snakemake(workdir: Path, configfile: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, configfile: Path, *args: str, check: bool = False
+) -> subprocess.CompletedProcess:
     cmd = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(workdir), "--configfile", str(configfile), "--cores", "2", *args,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        "--cores",
+        "2",
+        *args,
     ]
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc

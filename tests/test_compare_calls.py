@@ -70,9 +70,11 @@ def test_compare_end_to_end_on_small_vcfs(tmp_path):
     fa = tmp_path / "ref.fa"
     fa.write_text(">c\n" + REF + "\n")
     pysam.faidx(str(fa))
-    header = "##fileformat=VCFv4.2\n##contig=<ID=c,length=27>\n" \
-        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n' \
+    header = (
+        "##fileformat=VCFv4.2\n##contig=<ID=c,length=27>\n"
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n"
+    )
     truth = tmp_path / "truth.vcf"
     truth.write_text(header.format("T") + "c\t2\t.\tC\tG\t.\tPASS\t.\tGT\t0|1\n")
     calls = tmp_path / "calls.vcf"

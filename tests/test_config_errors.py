@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+
 from conftest import REPO, absolute, make_config, snakemake
 
 
@@ -21,7 +22,10 @@ def units_table() -> pd.DataFrame:
         ({"mapping": {"markdup": "sambamba"}}, "'sambamba' is not one of"),
         ({"annotation": {"tool": "annovar"}}, "'annovar' is not one of"),
         ({"targets": {"padding": -5}}, "-5 is less than the minimum of 0"),
-        ({"validation": {"OTHER": {"truth_vcf": "x.vcf.gz"}}}, "'confident_bed' is a required property"),
+        (
+            {"validation": {"OTHER": {"truth_vcf": "x.vcf.gz"}}},
+            "'confident_bed' is a required property",
+        ),
     ],
 )
 def test_config_schema_rejects(tmp_path, overrides, message):
@@ -35,7 +39,9 @@ def test_unknown_sample_in_units_names_file_and_line(tmp_path):
     units.loc[1, "sample"] = "SIM02"
     proc = snakemake(tmp_path, make_config(tmp_path, units=units), "-n")
     assert proc.returncode != 0
-    assert "units.tsv, line 3: sample 'SIM02' is not in the sample sheet" in proc.stdout + proc.stderr
+    assert (
+        "units.tsv, line 3: sample 'SIM02' is not in the sample sheet" in proc.stdout + proc.stderr
+    )
 
 
 def test_unsafe_sample_name_is_rejected(tmp_path):
@@ -44,7 +50,10 @@ def test_unsafe_sample_name_is_rejected(tmp_path):
     units.loc[units["sample"] == "SIM01", "sample"] = "SIM01; rm -rf x"
     proc = snakemake(tmp_path, make_config(tmp_path, samples=samples, units=units), "-n")
     assert proc.returncode != 0
-    assert "samples.tsv, line 3: sample name 'SIM01; rm -rf x' is not allowed" in proc.stdout + proc.stderr
+    assert (
+        "samples.tsv, line 3: sample name 'SIM01; rm -rf x' is not allowed"
+        in proc.stdout + proc.stderr
+    )
 
 
 def test_bad_platform_in_units_is_rejected(tmp_path):

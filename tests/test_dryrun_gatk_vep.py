@@ -8,6 +8,7 @@ mocked: nothing is executed.
 import re
 
 import pytest
+
 from conftest import REPO, make_config, snakemake
 
 KNOWN_SITES = str(REPO / "resources/test/truth/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz")
@@ -18,7 +19,10 @@ def gatk_commands(tmp_path_factory) -> str:
     workdir = tmp_path_factory.mktemp("gatk_dry")
     cfg = make_config(
         workdir,
-        {"calling": {"callers": ["gatk"], "scatter": 2}, "reference": {"known_sites": [KNOWN_SITES]}},
+        {
+            "calling": {"callers": ["gatk"], "scatter": 2},
+            "reference": {"known_sites": [KNOWN_SITES]},
+        },
     )
     proc = snakemake(workdir, cfg, "-n", "-p", check=True)
     return proc.stdout
@@ -49,7 +53,10 @@ def test_joint_genotyping_over_all_samples(gatk_commands):
     imports = re.findall(r"gatk .*GenomicsDBImport.*", gatk_commands)
     assert len(imports) == 2  # one per chunk
     for cmd in imports:
-        assert "-V results/calls/gatk/gvcf/NA12878/" in cmd and "-V results/calls/gatk/gvcf/SIM01/" in cmd
+        assert (
+            "-V results/calls/gatk/gvcf/NA12878/" in cmd
+            and "-V results/calls/gatk/gvcf/SIM01/" in cmd
+        )
         assert "--genomicsdb-workspace-path results/calls/gatk/genomicsdb/" in cmd
     geno = re.findall(r"gatk .*GenotypeGVCFs.*", gatk_commands)
     assert len(geno) == 2
@@ -88,9 +95,17 @@ def test_vep_offline_cache_command(tmp_path):
     assert len(vep) == 4  # 2 samples x 2 callers
     cache = str(REPO / "resources/test/vep_cache")
     for cmd in vep:
-        for option in ("--offline", "--cache", f"--dir_cache {cache}", "--cache_version 84",
-                       "--species homo_sapiens", "--assembly GRCh38", "--vcf",
-                       "--compress_output bgzip", "--fasta results/reference/genome.fa"):
+        for option in (
+            "--offline",
+            "--cache",
+            f"--dir_cache {cache}",
+            "--cache_version 84",
+            "--species homo_sapiens",
+            "--assembly GRCh38",
+            "--vcf",
+            "--compress_output bgzip",
+            "--fasta results/reference/genome.fa",
+        ):
             assert option in cmd
         assert "--database" not in cmd  # never connects to Ensembl's servers
     assert "snpEff" not in out

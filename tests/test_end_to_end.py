@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pysam
 import pytest
+
 from conftest import REPO
 
 SAMPLES = ["NA12878", "SIM01"]
@@ -54,8 +55,18 @@ def test_vcfs_are_valid_normalised_and_indexed(demo_run, sample, caller):
             assert list(handle.header.samples) == [sample]
             assert {"LowQual", "LowDepth"} <= set(handle.header.filters)
     # `bcftools norm --check-ref e` fails on any REF that does not match the reference
-    run("bcftools", "norm", "--check-ref", "e", "-f", str(demo_run / "results/reference/genome.fa"),
-        "-Ou", "-o", "/dev/null", str(demo_run / f"results/calls/{caller}/{sample}.vcf.gz"))
+    run(
+        "bcftools",
+        "norm",
+        "--check-ref",
+        "e",
+        "-f",
+        str(demo_run / "results/reference/genome.fa"),
+        "-Ou",
+        "-o",
+        "/dev/null",
+        str(demo_run / f"results/calls/{caller}/{sample}.vcf.gz"),
+    )
 
 
 def coding_truth_variants(gff3: Path, truth: Path) -> list[tuple[str, int, str, str]]:
@@ -85,9 +96,18 @@ def test_inserted_coding_variants_are_annotated_by_snpeff(demo_run, caller):
         assert "ANN" in vcf.header.info
         for rec in vcf:
             annotated[(rec.chrom, rec.pos, rec.ref, rec.alts[0])] = rec.info.get("ANN")
-    coding_effects = ("missense_variant", "synonymous_variant", "frameshift_variant", "stop_gained",
-                      "inframe_deletion", "inframe_insertion", "splice_region_variant",
-                      "start_lost", "stop_lost", "stop_retained_variant")
+    coding_effects = (
+        "missense_variant",
+        "synonymous_variant",
+        "frameshift_variant",
+        "stop_gained",
+        "inframe_deletion",
+        "inframe_insertion",
+        "splice_region_variant",
+        "start_lost",
+        "stop_lost",
+        "stop_retained_variant",
+    )
     for key in coding:
         assert key in annotated, f"coding variant {key} not called"
         ann = ",".join(annotated[key])
@@ -98,8 +118,10 @@ def test_multiqc_report_names_every_sample_and_real_tool_versions(demo_run):
     html = (demo_run / "results/multiqc/multiqc_report.html").read_text()
     for sample in SAMPLES:
         assert sample in html
-    bwa_version = subprocess.run(["bwa"], capture_output=True, text=True).stderr
-    version = next(line.split()[1] for line in bwa_version.splitlines() if line.startswith("Version"))
+    bwa_version = subprocess.run(["bwa"], check=False, capture_output=True, text=True).stderr
+    version = next(
+        line.split()[1] for line in bwa_version.splitlines() if line.startswith("Version")
+    )
     assert version in html  # collected from the binary, not typed by hand
     for module in ("fastp", "Samtools", "mosdepth", "Bcftools", "SnpEff"):
         assert module in html
@@ -108,8 +130,11 @@ def test_multiqc_report_names_every_sample_and_real_tool_versions(demo_run):
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_no_error_inside_confident_regions(summary, sample, caller):
-    rows = summary[(summary["sample"] == sample) & (summary["caller"] == caller)
-                   & (summary["region"] == "confident")]
+    rows = summary[
+        (summary["sample"] == sample)
+        & (summary["caller"] == caller)
+        & (summary["region"] == "confident")
+    ]
     assert len(rows) == 2
     if sample == "NA12878":  # GIAB truth inside the confident BED: 45 SNVs, 4 indels
         assert rows.set_index("type").loc[["SNV", "INDEL"], "tp"].tolist() == [45, 4]

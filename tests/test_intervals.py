@@ -2,8 +2,9 @@
 
 import subprocess
 
-import make_intervals as mi
 import pytest
+
+import make_intervals as mi
 
 
 def test_split_chunks_balanced_in_order_and_complete():

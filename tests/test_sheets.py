@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 import sheets
 
 
@@ -37,7 +38,9 @@ def test_valid_sheets_with_two_lanes(tmp_path):
 
 
 def test_duplicate_sample_names_the_line(tmp_path):
-    with pytest.raises(sheets.SheetError, match=r"samples.tsv, line 3: sample 'S1' already defined on line 2"):
+    with pytest.raises(
+        sheets.SheetError, match=r"samples.tsv, line 3: sample 'S1' already defined on line 2"
+    ):
         load(tmp_path, "sample\nS1\nS1\n", UNITS_HEADER + "S1\tL1\ta\tb\n")
 
 
@@ -48,12 +51,16 @@ def test_unsafe_sample_names_are_rejected(tmp_path, bad):
 
 
 def test_unit_of_unknown_sample(tmp_path):
-    with pytest.raises(sheets.SheetError, match="units.tsv, line 3: sample 'S2' is not in the sample sheet"):
+    with pytest.raises(
+        sheets.SheetError, match="units.tsv, line 3: sample 'S2' is not in the sample sheet"
+    ):
         load(tmp_path, "sample\nS1\n", UNITS_HEADER + "S1\tL1\ta\tb\nS2\tL1\tc\td\n")
 
 
 def test_duplicate_unit(tmp_path):
-    with pytest.raises(sheets.SheetError, match="line 3: unit 'L1' of sample 'S1' already defined on line 2"):
+    with pytest.raises(
+        sheets.SheetError, match="line 3: unit 'L1' of sample 'S1' already defined on line 2"
+    ):
         load(tmp_path, "sample\nS1\n", UNITS_HEADER + "S1\tL1\ta\tb\nS1\tL1\tc\td\n")
 
 
@@ -74,7 +81,14 @@ def test_missing_column(tmp_path):
 
 def test_read_group_with_flowcell_and_lane():
     rg = sheets.read_group(
-        {"sample": "S1", "unit": "L2", "library": "lib", "platform": "ILLUMINA", "flowcell": "FC", "lane": "2"}
+        {
+            "sample": "S1",
+            "unit": "L2",
+            "library": "lib",
+            "platform": "ILLUMINA",
+            "flowcell": "FC",
+            "lane": "2",
+        }
     )
     assert rg == "@RG\\tID:S1.L2\\tSM:S1\\tLB:lib\\tPL:ILLUMINA\\tPU:FC.2.S1"
 
@@ -86,10 +100,12 @@ def test_read_group_defaults():
 
 
 def test_soft_filter_command_chains_filters_and_quotes():
-    cmd = sheets.soft_filter_command([
-        {"name": "LowQual", "expression": "QUAL<20"},
-        {"name": "Odd", "expression": "INFO/X='a'"},
-    ])
+    cmd = sheets.soft_filter_command(
+        [
+            {"name": "LowQual", "expression": "QUAL<20"},
+            {"name": "Odd", "expression": "INFO/X='a'"},
+        ]
+    )
     assert cmd == (
         "bcftools filter -Ou --mode + --soft-filter LowQual --exclude 'QUAL<20' | "
         "bcftools filter -Ou --mode + --soft-filter Odd --exclude 'INFO/X='\\''a'\\'''"

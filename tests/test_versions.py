@@ -4,15 +4,20 @@ import re
 import subprocess
 
 import pytest
-import versions
 import yaml
 
+import versions
 
-@pytest.mark.parametrize("env", ["samtools", "bcftools", "bwa", "fastp", "freebayes", "mosdepth", "snpeff"])
+
+@pytest.mark.parametrize(
+    "env", ["samtools", "bcftools", "bwa", "fastp", "freebayes", "mosdepth", "snpeff"]
+)
 def test_version_probe_reads_installed_tool(env):
     out = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", versions.version_shell(env)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     parsed = yaml.safe_load(out)
     assert set(parsed) == set(versions.ENV_TOOLS[env])

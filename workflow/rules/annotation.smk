@@ -11,15 +11,15 @@ rule build_snpeff_db:
     output:
         config=f"{SNPEFF_DB}/snpEff.config",
         db=f"{SNPEFF_DB}/data/{config['annotation']['snpeff']['genome']}/snpEffectPredictor.bin",
-    params:
-        genome=config["annotation"]["snpeff"]["genome"],
-        datadir=f"{SNPEFF_DB}/data",
-    resources:
-        mem_mb=2000,
     log:
         "logs/snpeff/build.log",
     conda:
         "../../envs/snpeff.yaml"
+    resources:
+        mem_mb=2000,
+    params:
+        genome=config["annotation"]["snpeff"]["genome"],
+        datadir=lambda w, output: Path(output.db).parent.parent,
     message:
         "Building the snpEff database {params.genome} offline from the configured GFF3"
     shell:
@@ -39,22 +39,22 @@ if config["annotation"]["tool"] == "vep":
         input:
             vcf="results/calls/{caller}/{sample}.vcf.gz",
             ref=REF,
-            fai=REF + ".fai",
+            fai=REF_FAI,
             cache=config["annotation"]["vep"]["cache_dir"],
         output:
             vcf="results/annotated/{caller}/{sample}.vcf.gz",
             tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
             stats="results/qc/vep/{caller}/{sample}.vep.html",
+        log:
+            "logs/vep/{caller}/{sample}.log",
+        conda:
+            "../../envs/vep.yaml"
+        threads: 2
         params:
             cache_version=config["annotation"]["vep"]["cache_version"],
             species=config["annotation"]["vep"]["species"],
             assembly=config["annotation"]["vep"]["assembly"],
             extra=config["annotation"]["vep"]["extra"],
-        threads: 2
-        log:
-            "logs/vep/{caller}/{sample}.log",
-        conda:
-            "../../envs/vep.yaml"
         message:
             "Annotating {wildcards.caller} calls of {wildcards.sample} (VEP, offline cache)"
         shell:
@@ -77,15 +77,15 @@ else:
             tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
             csv="results/qc/snpeff/{caller}/{sample}.snpeff.csv",
             html="results/qc/snpeff/{caller}/{sample}.snpeff.html",
-        params:
-            genome=config["annotation"]["snpeff"]["genome"],
-            extra=config["annotation"]["snpeff"]["extra"],
-        resources:
-            mem_mb=2000,
         log:
             "logs/snpeff/{caller}/{sample}.log",
         conda:
             "../../envs/snpeff.yaml"
+        resources:
+            mem_mb=2000,
+        params:
+            genome=config["annotation"]["snpeff"]["genome"],
+            extra=config["annotation"]["snpeff"]["extra"],
         message:
             "Annotating {wildcards.caller} calls of {wildcards.sample} (snpEff)"
         shell:

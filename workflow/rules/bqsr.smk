@@ -7,20 +7,20 @@ rule recalibrate_base_qualities:
         bam="results/mapping/{sample}.dedup.bam",
         bai="results/mapping/{sample}.dedup.bam.bai",
         ref=REF,
-        fai=REF + ".fai",
-        dict="results/reference/genome.dict",
+        fai=REF_FAI,
+        dict=REF_DICT,
         known=config["reference"].get("known_sites", []),
         intervals="results/reference/callable.bed",
     output:
         "results/qc/bqsr/{sample}.recal_table.txt",
-    params:
-        known=lambda w, input: " ".join(f"--known-sites {k}" for k in input.known),
-    resources:
-        mem_mb=4000,
     log:
         "logs/gatk/base_recalibrator/{sample}.log",
     conda:
         "../../envs/gatk.yaml"
+    resources:
+        mem_mb=4000,
+    params:
+        known=lambda w, input: " ".join(f"--known-sites {k}" for k in input.known),
     message:
         "Recalibrating base qualities of {wildcards.sample} (BaseRecalibrator)"
     shell:
@@ -33,17 +33,17 @@ rule apply_base_recalibration:
         bam="results/mapping/{sample}.dedup.bam",
         bai="results/mapping/{sample}.dedup.bam.bai",
         ref=REF,
-        fai=REF + ".fai",
-        dict="results/reference/genome.dict",
+        fai=REF_FAI,
+        dict=REF_DICT,
         table="results/qc/bqsr/{sample}.recal_table.txt",
     output:
         "results/mapping/{sample}.recal.bam",
-    resources:
-        mem_mb=4000,
     log:
         "logs/gatk/apply_bqsr/{sample}.log",
     conda:
         "../../envs/gatk.yaml"
+    resources:
+        mem_mb=4000,
     message:
         "Applying base recalibration to {wildcards.sample} (ApplyBQSR)"
     shell:

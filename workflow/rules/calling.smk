@@ -7,7 +7,7 @@ rule gather_calls:
     input:
         chunks=expand("results/calls/{{caller}}/chunks/{{sample}}/{chunk}.vcf.gz", chunk=CHUNKS),
         ref=REF,
-        fai=REF + ".fai",
+        fai=REF_FAI,
     output:
         vcf="results/calls/{caller}/{sample}.vcf.gz",
         tbi="results/calls/{caller}/{sample}.vcf.gz.tbi",

@@ -5,18 +5,18 @@ rule call_variants_bcftools:
     input:
         unpack(analysis_bam_pair),
         ref=REF,
-        fai=REF + ".fai",
+        fai=REF_FAI,
         regions="results/reference/intervals/{chunk}.bed",
     output:
         temp("results/calls/bcftools/chunks/{sample}/{chunk}.vcf.gz"),
-    params:
-        mpileup=config["calling"]["bcftools"]["mpileup_extra"],
-        call=config["calling"]["bcftools"]["call_extra"],
-        filters=caller_filters("bcftools"),
     log:
         "logs/bcftools_call/{sample}.{chunk}.log",
     conda:
         "../../envs/bcftools.yaml"
+    params:
+        mpileup=config["calling"]["bcftools"]["mpileup_extra"],
+        call=config["calling"]["bcftools"]["call_extra"],
+        filters=caller_filters("bcftools"),
     message:
         "Calling variants in {wildcards.sample}, chunk {wildcards.chunk} (bcftools)"
     shell:

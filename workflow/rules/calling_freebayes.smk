@@ -5,17 +5,17 @@ rule call_variants_freebayes:
     input:
         unpack(analysis_bam_pair),
         ref=REF,
-        fai=REF + ".fai",
+        fai=REF_FAI,
         regions="results/reference/intervals/{chunk}.bed",
     output:
         temp("results/calls/freebayes/chunks/{sample}/{chunk}.vcf.gz"),
-    params:
-        extra=config["calling"]["freebayes"]["extra"],
-        filters=caller_filters("freebayes"),
     log:
         "logs/freebayes/{sample}.{chunk}.log",
     conda:
         "../../envs/freebayes.yaml"
+    params:
+        extra=config["calling"]["freebayes"]["extra"],
+        filters=caller_filters("freebayes"),
     message:
         "Calling variants in {wildcards.sample}, chunk {wildcards.chunk} (freebayes)"
     shell:

@@ -7,21 +7,21 @@ rule call_gvcf_haplotypecaller:
     input:
         unpack(analysis_bam_pair),
         ref=REF,
-        fai=REF + ".fai",
-        dict="results/reference/genome.dict",
+        fai=REF_FAI,
+        dict=REF_DICT,
         regions="results/reference/intervals/{chunk}.bed",
     output:
         gvcf=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz"),
         tbi=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz.tbi"),
-    params:
-        extra=config["calling"]["gatk"]["haplotypecaller_extra"],
-    threads: 2
-    resources:
-        mem_mb=4000,
     log:
         "logs/gatk/haplotypecaller/{sample}.{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        extra=config["calling"]["gatk"]["haplotypecaller_extra"],
     message:
         "Calling GVCF of {wildcards.sample}, chunk {wildcards.chunk} (HaplotypeCaller)"
     shell:
@@ -37,14 +37,14 @@ rule import_gvcfs_genomicsdb:
         regions="results/reference/intervals/{chunk}.bed",
     output:
         temp(directory("results/calls/gatk/genomicsdb/{chunk}")),
-    params:
-        gvcfs=lambda w, input: " ".join(f"-V {g}" for g in input.gvcfs),
-    resources:
-        mem_mb=4000,
     log:
         "logs/gatk/genomicsdbimport/{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
+    resources:
+        mem_mb=4000,
+    params:
+        gvcfs=lambda w, input: " ".join(f"-V {g}" for g in input.gvcfs),
     message:
         "Importing the GVCFs of all samples, chunk {wildcards.chunk} (GenomicsDBImport)"
     shell:
@@ -57,17 +57,17 @@ rule genotype_gvcfs:
     input:
         db="results/calls/gatk/genomicsdb/{chunk}",
         ref=REF,
-        fai=REF + ".fai",
-        dict="results/reference/genome.dict",
+        fai=REF_FAI,
+        dict=REF_DICT,
         regions="results/reference/intervals/{chunk}.bed",
     output:
         temp("results/calls/gatk/joint/{chunk}.vcf.gz"),
-    resources:
-        mem_mb=4000,
     log:
         "logs/gatk/genotypegvcfs/{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
+    resources:
+        mem_mb=4000,
     message:
         "Joint genotyping of all samples, chunk {wildcards.chunk} (GenotypeGVCFs)"
     shell:
@@ -79,19 +79,19 @@ rule hard_filter_gatk:
     input:
         vcf="results/calls/gatk/joint/{chunk}.vcf.gz",
         ref=REF,
-        dict="results/reference/genome.dict",
+        dict=REF_DICT,
     output:
         temp("results/calls/gatk/joint/{chunk}.filtered.vcf.gz"),
-    params:
-        snv=gatk_filter_args("snv"),
-        indel=gatk_filter_args("indel"),
-        tmp=lambda w, output: output[0].replace(".filtered.vcf.gz", ".tmp"),
-    resources:
-        mem_mb=2000,
     log:
         "logs/gatk/variantfiltration/{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
+    resources:
+        mem_mb=2000,
+    params:
+        snv=gatk_filter_args("snv"),
+        indel=gatk_filter_args("indel"),
+        tmp=lambda w, output: output[0].replace(".filtered.vcf.gz", ".tmp"),
     message:
         "Hard-filtering SNVs and indels separately, chunk {wildcards.chunk} (VariantFiltration)"
     shell:

@@ -11,7 +11,6 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 import sheets  # noqa: E402
 import versions  # noqa: E402
 
-
 validate(config, "../schemas/config.schema.yaml")
 
 try:
@@ -30,6 +29,9 @@ SAMPLES = list(samples["sample"])
 CALLERS = config["calling"]["callers"]
 CHUNKS = [f"{i:04d}" for i in range(config["calling"]["scatter"])]
 REF = "results/reference/genome.fa"
+REF_FAI = "results/reference/genome.fa.fai"
+REF_DICT = REF_DICT
+SCRIPTS = f"{workflow.basedir}/scripts"
 BWA_INDEX = multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa")
 
 
@@ -67,7 +69,7 @@ def analysis_bam(wildcards=None, sample=None):
 
 def analysis_bam_pair(wildcards):
     bam = analysis_bam(wildcards)
-    return {"bam": bam, "bai": bam + ".bai"}
+    return {"bam": bam, "bai": f"{bam}.bai"}
 
 
 def markdup_metrics(sample):
@@ -132,9 +134,7 @@ def tool_version_commands(env):
 
 def qc_inputs():
     """Every file MultiQC reads, for the stages active in this run."""
-    out = [
-        f"results/qc/fastp/{s}.{u}.fastp.json" for s, u in zip(units["sample"], units["unit"])
-    ]
+    out = [f"results/qc/fastp/{s}.{u}.fastp.json" for s, u in zip(units["sample"], units["unit"])]
     for s in SAMPLES:
         out += [
             f"results/qc/samtools/{s}.stats.txt",

@@ -10,14 +10,14 @@ rule map_reads_bwa:
         idx=BWA_INDEX,
     output:
         temp("results/mapping/{sample}/{unit}.sorted.bam"),
-    params:
-        rg=unit_read_group,
-        extra=config["mapping"]["bwa_extra"],
-    threads: 2
     log:
         "logs/bwa/{sample}.{unit}.log",
     conda:
         "../../envs/bwa.yaml"
+    threads: 2
+    params:
+        rg=unit_read_group,
+        extra=config["mapping"]["bwa_extra"],
     message:
         "Aligning {wildcards.sample} unit {wildcards.unit} with bwa mem"
     shell:
@@ -31,11 +31,11 @@ rule merge_units:
         lambda w: expand("results/mapping/{{sample}}/{unit}.sorted.bam", unit=units_of(w.sample)),
     output:
         temp("results/mapping/{sample}.merged.bam"),
-    threads: 2
     log:
         "logs/samtools_merge/{sample}.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: 2
     shell:
         "samtools merge -f -@ {threads} -o {output} {input} 2> {log}"
 
@@ -48,12 +48,12 @@ if config["mapping"]["markdup"] == "picard":
         output:
             bam="results/mapping/{sample}.dedup.bam",
             metrics="results/qc/markdup/{sample}.picard_markdup.txt",
-        resources:
-            mem_mb=4000,
         log:
             "logs/picard_markdup/{sample}.log",
         conda:
             "../../envs/picard.yaml"
+        resources:
+            mem_mb=4000,
         message:
             "Marking duplicates in {wildcards.sample} (Picard)"
         shell:
@@ -68,11 +68,11 @@ else:
         output:
             bam="results/mapping/{sample}.dedup.bam",
             metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
-        threads: 2
         log:
             "logs/samtools_markdup/{sample}.log",
         conda:
             "../../envs/samtools.yaml"
+        threads: 2
         message:
             "Marking duplicates in {wildcards.sample} (samtools markdup)"
         shell:
@@ -91,4 +91,3 @@ rule index_bam:
         "../../envs/samtools.yaml"
     shell:
         "samtools index {input} 2> {log}"
-

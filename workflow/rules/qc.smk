@@ -26,13 +26,13 @@ rule coverage_mosdepth:
         dist="results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
         region_dist="results/qc/mosdepth/{sample}.mosdepth.region.dist.txt",
         regions="results/qc/mosdepth/{sample}.regions.bed.gz",
-    params:
-        prefix=lambda w, output: output.summary.replace(".mosdepth.summary.txt", ""),
-    threads: 2
     log:
         "logs/mosdepth/{sample}.log",
     conda:
         "../../envs/mosdepth.yaml"
+    threads: 2
+    params:
+        prefix=lambda w, output: output.summary.replace(".mosdepth.summary.txt", ""),
     message:
         "Measuring coverage of {wildcards.sample} over the callable/target regions (mosdepth)"
     shell:
@@ -60,12 +60,12 @@ rule stats_calls_bcftools:
 rule report_tool_versions:
     output:
         "results/qc/versions/{env}_mqc_versions.yml",
-    params:
-        commands=lambda w: tool_version_commands(w.env),
     log:
         "logs/versions/{env}.log",
     conda:
         lambda w: f"../../envs/{w.env}.yaml"
+    params:
+        commands=lambda w: tool_version_commands(w.env),
     message:
         "Asking the {wildcards.env} environment's tools for their versions"
     shell:

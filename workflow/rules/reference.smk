@@ -23,7 +23,7 @@ rule index_reference_faidx:
     input:
         REF,
     output:
-        REF + ".fai",
+        REF_FAI,
     log:
         "logs/reference/faidx.log",
     conda:
@@ -36,7 +36,7 @@ rule index_reference_dict:
     input:
         REF,
     output:
-        "results/reference/genome.dict",
+        REF_DICT,
     log:
         "logs/reference/dict.log",
     conda:
@@ -63,21 +63,22 @@ rule index_reference_bwa:
 rule make_intervals:
     input:
         fasta=REF,
-        fai=REF + ".fai",
+        fai=REF_FAI,
         targets=config["targets"]["bed"] or [],
+        script=f"{SCRIPTS}/make_intervals.py",
     output:
         callable="results/reference/callable.bed",
         chunks=expand("results/reference/intervals/{chunk}.bed", chunk=CHUNKS),
-    params:
-        targets=lambda w, input: f"--targets {input.targets} " if input.targets else "",
-        padding=config["targets"]["padding"],
     log:
         "logs/reference/make_intervals.log",
     conda:
         "../../envs/python.yaml"
+    params:
+        targets=lambda w, input: f"--targets {input.targets} " if input.targets else "",
+        padding=config["targets"]["padding"],
     message:
         "Splitting the callable territory into scatter chunks"
     shell:
-        "python {workflow.basedir}/scripts/make_intervals.py --fasta {input.fasta} "
+        "python {input.script} --fasta {input.fasta} "
         "{params.targets}--padding {params.padding} --callable {output.callable} "
         "{output.chunks} 2> {log}"

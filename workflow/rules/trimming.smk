@@ -9,13 +9,13 @@ rule trim_reads_fastp:
         r2=temp("results/trimmed/{sample}/{unit}.R2.fastq.gz"),
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
         html="results/qc/fastp/{sample}.{unit}.fastp.html",
-    params:
-        extra=config["trimming"]["fastp_extra"],
-    threads: 2
     log:
         "logs/fastp/{sample}.{unit}.log",
     conda:
         "../../envs/fastp.yaml"
+    threads: 2
+    params:
+        extra=config["trimming"]["fastp_extra"],
     message:
         "Trimming reads of {wildcards.sample} unit {wildcards.unit}"
     shell:

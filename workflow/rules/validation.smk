@@ -5,7 +5,7 @@ rule normalise_truth:
     input:
         vcf=lambda w: truth_of(w)["truth_vcf"],
         ref=REF,
-        fai=REF + ".fai",
+        fai=REF_FAI,
     output:
         "results/validation/truth/{sample}.vcf.gz",
     log:
@@ -13,8 +13,7 @@ rule normalise_truth:
     conda:
         "../../envs/bcftools.yaml"
     shell:
-        "bcftools norm -f {input.ref} -Oz -o {output}"
-        " {input.vcf} 2> {log}"
+        "bcftools norm -f {input.ref} -Oz -o {output}" " {input.vcf} 2> {log}"
 
 
 rule compare_calls_to_truth:
@@ -23,7 +22,8 @@ rule compare_calls_to_truth:
         calls="results/calls/{caller}/{sample}.vcf.gz",
         bed=lambda w: truth_of(w)["confident_bed"],
         ref=REF,
-        fai=REF + ".fai",
+        fai=REF_FAI,
+        script=f"{SCRIPTS}/compare_calls.py",
     output:
         "results/validation/{caller}/{sample}.tsv",
     log:
@@ -33,7 +33,7 @@ rule compare_calls_to_truth:
     message:
         "Comparing {wildcards.caller} calls of {wildcards.sample} with the truth set"
     shell:
-        "python {workflow.basedir}/scripts/compare_calls.py --truth {input.truth}"
+        "python {input.script} --truth {input.truth}"
         " --calls {input.calls} --confident-bed {input.bed} --sample {wildcards.sample}"
         " --caller {wildcards.caller} --reference {input.ref} --output {output} 2> {log}"
 
@@ -51,5 +51,7 @@ rule summarise_validation:
         "logs/validation/summary.log",
     conda:
         "../../envs/python.yaml"
+    params:
+        header_from=lambda w, input: input[0],
     shell:
-        "(head -n 1 {input[0]} && tail -q -n +2 {input}) > {output} 2> {log}"
+        "(head -n 1 {params.header_from} && tail -q -n +2 {input}) > {output} 2> {log}"
