@@ -30,7 +30,7 @@ CALLERS = config["calling"]["callers"]
 CHUNKS = [f"{i:04d}" for i in range(config["calling"]["scatter"])]
 REF = "results/reference/genome.fa"
 REF_FAI = "results/reference/genome.fa.fai"
-REF_DICT = REF_DICT
+REF_DICT = "results/reference/genome.dict"
 SCRIPTS = f"{workflow.basedir}/scripts"
 BWA_INDEX = multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa")
 
