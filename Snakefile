@@ -1,14 +1,20 @@
 # Germline (and, later, somatic) DNA-seq workflow: FASTQ -> QC'd, annotated, validated variants.
 # Stages read top to bottom; each lives in its own module under workflow/rules/.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+# Results and logs may hold patient data: nothing is created world-readable (jobs inherit this).
+os.umask(0o027)
 
 
 configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/preflight.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/trimming.smk"
 include: "workflow/rules/mapping.smk"

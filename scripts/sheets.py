@@ -2,7 +2,7 @@
 
 Kept free of Snakemake so it can be imported and unit-tested on its own. Schema validation (types,
 required columns, allowed values) is done by the JSON schemas in workflow/schemas/; this module adds
-the checks a schema cannot express and turns every problem into a `SheetError` that names the
+the checks a schema cannot express and turns every problem into a `InputError` that names the
 file, the line and what is wrong.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-class SheetError(ValueError):
+class InputError(ValueError):
     """A problem in a sample sheet, units sheet or config, with a message for a lab technician."""
 
 
@@ -24,12 +24,12 @@ def read_sheet(path: str | Path, index: list[str]) -> pd.DataFrame:
     """Read a tab-separated sheet as strings; empty cells become missing, '#' lines are comments."""
     path = Path(path)
     if not path.is_file():
-        raise SheetError(f"{path}: file not found")
+        raise InputError(f"{path}: file not found")
     df = pd.read_csv(path, sep="\t", dtype=str, comment="#", keep_default_na=False, na_values=[""])
     df.columns = [c.strip() for c in df.columns]
     missing = [c for c in index if c not in df.columns]
     if missing:
-        raise SheetError(f"{path}: missing column(s) {', '.join(missing)} in the header line")
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)} in the header line")
     for col in df.columns:
         df[col] = df[col].map(lambda v: v.strip() if isinstance(v, str) else v)
     # spreadsheet line numbers: header is line 1 (comment lines are not counted by pandas)
@@ -54,7 +54,7 @@ def _data_line_numbers(path: Path) -> list[int]:
 
 def check_name(value: str, what: str, path: str | Path, line: int) -> None:
     if not isinstance(value, str) or not SAFE_NAME.match(value):
-        raise SheetError(
+        raise InputError(
             f"{path}, line {line}: {what} {value!r} is not allowed; use letters, digits, "
             "'_', '-' and '.', starting with a letter or digit (it becomes part of file names)"
         )
@@ -66,7 +66,7 @@ def check_samples(samples: pd.DataFrame, path: str | Path) -> None:
     for row in samples.itertuples():
         check_name(row.sample, "sample name", path, row.sheet_line)
         if row.sample in seen:
-            raise SheetError(
+            raise InputError(
                 f"{path}, line {row.sheet_line}: sample {row.sample!r} already defined on line "
                 f"{seen[row.sample]}"
             )
@@ -81,27 +81,29 @@ def check_units(units: pd.DataFrame, samples: pd.DataFrame, path: str | Path) ->
     for row in units.itertuples():
         check_name(row.unit, "unit name", path, row.sheet_line)
         if row.sample not in known:
-            raise SheetError(
+            raise InputError(
                 f"{path}, line {row.sheet_line}: sample {row.sample!r} is not in the sample sheet"
             )
         key = (row.sample, row.unit)
         if key in seen_units:
-            raise SheetError(
+            raise InputError(
                 f"{path}, line {row.sheet_line}: unit {row.unit!r} of sample {row.sample!r} "
                 f"already defined on line {seen_units[key]}"
             )
         seen_units[key] = row.sheet_line
+        if Path(row.fq1).resolve() == Path(row.fq2).resolve():
+            raise InputError(f"{path}, line {row.sheet_line}: fq1 and fq2 are the same file")
         for fq in (row.fq1, row.fq2):
             real = str(Path(fq).resolve())
             if real in seen_fastq:
-                raise SheetError(
+                raise InputError(
                     f"{path}, line {row.sheet_line}: FASTQ {fq} is already used on line "
                     f"{seen_fastq[real]}; every FASTQ belongs to exactly one unit"
                 )
             seen_fastq[real] = row.sheet_line
     without_units = sorted(known - set(units["sample"]))
     if without_units:
-        raise SheetError(f"{path}: no units for sample(s) {', '.join(without_units)}")
+        raise InputError(f"{path}: no units for sample(s) {', '.join(without_units)}")
 
 
 def read_group(unit: dict[str, str | None]) -> str:

@@ -70,4 +70,4 @@ def test_missing_fastq_stops_before_any_job(tmp_path):
     proc = snakemake(tmp_path, make_config(tmp_path, units=units), "-n")
     assert proc.returncode != 0
     assert "absent_R1.fastq.gz" in proc.stdout + proc.stderr
-    assert "Missing input files" in proc.stdout + proc.stderr
+    assert "file not found" in proc.stdout + proc.stderr

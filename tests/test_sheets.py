@@ -39,43 +39,43 @@ def test_valid_sheets_with_two_lanes(tmp_path):
 
 def test_duplicate_sample_names_the_line(tmp_path):
     with pytest.raises(
-        sheets.SheetError, match=r"samples.tsv, line 3: sample 'S1' already defined on line 2"
+        sheets.InputError, match=r"samples.tsv, line 3: sample 'S1' already defined on line 2"
     ):
         load(tmp_path, "sample\nS1\nS1\n", UNITS_HEADER + "S1\tL1\ta\tb\n")
 
 
 @pytest.mark.parametrize("bad", ["../x", "a/b", "a b", "a;rm", "-x", "a$b"])
 def test_unsafe_sample_names_are_rejected(tmp_path, bad):
-    with pytest.raises(sheets.SheetError, match="line 2: sample name .* is not allowed"):
+    with pytest.raises(sheets.InputError, match="line 2: sample name .* is not allowed"):
         load(tmp_path, f"sample\n{bad}\n", UNITS_HEADER + f"{bad}\tL1\ta\tb\n")
 
 
 def test_unit_of_unknown_sample(tmp_path):
     with pytest.raises(
-        sheets.SheetError, match="units.tsv, line 3: sample 'S2' is not in the sample sheet"
+        sheets.InputError, match="units.tsv, line 3: sample 'S2' is not in the sample sheet"
     ):
         load(tmp_path, "sample\nS1\n", UNITS_HEADER + "S1\tL1\ta\tb\nS2\tL1\tc\td\n")
 
 
 def test_duplicate_unit(tmp_path):
     with pytest.raises(
-        sheets.SheetError, match="line 3: unit 'L1' of sample 'S1' already defined on line 2"
+        sheets.InputError, match="line 3: unit 'L1' of sample 'S1' already defined on line 2"
     ):
         load(tmp_path, "sample\nS1\n", UNITS_HEADER + "S1\tL1\ta\tb\nS1\tL1\tc\td\n")
 
 
 def test_fastq_used_twice(tmp_path):
-    with pytest.raises(sheets.SheetError, match="FASTQ a is already used on line 2"):
+    with pytest.raises(sheets.InputError, match="FASTQ a is already used on line 2"):
         load(tmp_path, "sample\nS1\nS2\n", UNITS_HEADER + "S1\tL1\ta\tb\nS2\tL1\ta\td\n")
 
 
 def test_sample_without_units(tmp_path):
-    with pytest.raises(sheets.SheetError, match="no units for sample\\(s\\) S2"):
+    with pytest.raises(sheets.InputError, match="no units for sample\\(s\\) S2"):
         load(tmp_path, "sample\nS1\nS2\n", UNITS_HEADER + "S1\tL1\ta\tb\n")
 
 
 def test_missing_column(tmp_path):
-    with pytest.raises(sheets.SheetError, match="missing column\\(s\\) fq2"):
+    with pytest.raises(sheets.InputError, match="missing column\\(s\\) fq2"):
         load(tmp_path, "sample\nS1\n", "sample\tunit\tfq1\nS1\tL1\ta\n")
 
 

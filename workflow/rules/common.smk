@@ -1,5 +1,6 @@
 # Config and sheet loading, wildcard constraints, and the input functions the rules share.
 # Sheet logic lives in scripts/sheets.py (importable, unit-tested); this file only wires it up.
+import json
 import re
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 import sheets  # noqa: E402
+import preflight  # noqa: E402
 import versions  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml")
@@ -20,7 +22,8 @@ try:
     units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
     validate(units.drop(columns="sheet_line"), "../schemas/units.schema.yaml")
     sheets.check_units(units, samples, config["units"])
-except sheets.SheetError as err:
+    preflight.check_startup(config, units)
+except sheets.InputError as err:
     raise WorkflowError(str(err)) from None
 samples = samples.set_index("sample", drop=False)
 units = units.set_index(["sample", "unit"], drop=False)
@@ -49,6 +52,14 @@ def units_of(sample):
 def unit_fastqs(wildcards):
     u = units.loc[(wildcards.sample, wildcards.unit)]
     return {"r1": u["fq1"], "r2": u["fq2"]}
+
+
+def reference_checked_inputs():
+    """Every input file checked against the reference contigs by check_reference_inputs."""
+    files = [path for path, _ in preflight.vcf_inputs(config) + preflight.bed_inputs(config)]
+    if config["annotation"]["tool"] == "snpeff":
+        files.append(config["annotation"]["snpeff"]["gff3"])
+    return files
 
 
 def unit_read_group(wildcards):

@@ -8,6 +8,7 @@ rule map_reads_bwa:
         r2="results/trimmed/{sample}/{unit}.R2.fastq.gz",
         ref=REF,
         idx=BWA_INDEX,
+        checked="results/qc/preflight/reference.json",
     output:
         temp("results/mapping/{sample}/{unit}.sorted.bam"),
     log:
@@ -21,7 +22,7 @@ rule map_reads_bwa:
     message:
         "Aligning {wildcards.sample} unit {wildcards.unit} with bwa mem"
     shell:
-        "(bwa mem -t {threads} {params.extra} -R '{params.rg}' {input.ref} {input.r1} {input.r2}"
+        "(bwa mem -t {threads} -K 100000000 {params.extra} -R '{params.rg}' {input.ref} {input.r1} {input.r2}"
         " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -T {output}.sorttmp -o {output} -) 2> {log}"
 

@@ -64,6 +64,7 @@ rule make_intervals:
     input:
         fasta=REF,
         fai=REF_FAI,
+        checked="results/qc/preflight/reference.json",
         targets=config["targets"]["bed"] or [],
         script=f"{SCRIPTS}/make_intervals.py",
     output:

@@ -4,6 +4,7 @@
 rule trim_reads_fastp:
     input:
         unpack(unit_fastqs),
+        checked="results/qc/preflight/{sample}.{unit}.fastq_check.json",
     output:
         r1=temp("results/trimmed/{sample}/{unit}.R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}/{unit}.R2.fastq.gz"),

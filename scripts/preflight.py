@@ -1,0 +1,414 @@
+#!/usr/bin/env python3
+"""Pre-flight checks of every input: sheets, config, FASTQ, reference, BED and VCF files.
+
+Every problem is an `InputError` whose message names the file, the line or record, and what is
+wrong, in words a lab technician can act on. Three levels:
+
+* start-up checks (`check_startup`): cheap, run by the Snakefile before any job is scheduled:
+  files exist and are non-empty, FASTQ files start with a valid gzip FASTQ record, BED lines are
+  well formed, truth/known-sites VCFs are indexed;
+* deep checks, run as the first jobs of the workflow, in parallel:
+  `check_fastq_pair` reads both FASTQ files of a unit to the end (gzip integrity, record
+  structure, R1/R2 read names and counts); `check_reference` reads the FASTA headers (duplicate
+  names) and `check_reference_consistency` compares the contigs of every BED/VCF/GFF3 input with
+  the reference index (catches `chr20` vs `20` and other-build inputs);
+* all of them from the command line, for a lab to run on its own before submitting:
+      python scripts/preflight.py --config config/config.yaml [--deep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sheets import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+QUAL_RANGE = (33, 126)
+
+
+# ---------------------------------------------------------------------------------------------
+# files
+
+
+def check_file(path: str | Path, what: str) -> Path:
+    """The file exists, is a regular file, can be read and is not empty."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{what} {p}: file not found")
+    if not p.is_file():
+        raise InputError(f"{what} {p}: is not a regular file")
+    try:
+        with open(p, "rb") as handle:
+            handle.read(1)
+    except OSError as err:
+        raise InputError(f"{what} {p}: cannot be read ({err.strerror})") from None
+    if p.stat().st_size == 0:
+        raise InputError(f"{what} {p}: file is empty")
+    return p
+
+
+def open_text(path: Path):
+    """Open plain or gzip-compressed text."""
+    with open(path, "rb") as handle:
+        magic = handle.read(2)
+    return gzip.open(path, "rt") if magic == GZIP_MAGIC else open(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# FASTQ
+
+
+def fastq_records(path: Path) -> Iterator[tuple[int, str, str, str]]:
+    """Yield (record number, name, sequence, quality), checking the record structure."""
+    with open(path, "rb") as raw:
+        if raw.read(2) != GZIP_MAGIC:
+            raise InputError(f"FASTQ {path}: not gzip-compressed (expected .fastq.gz)")
+    try:
+        with gzip.open(path, "rt", encoding="ascii", errors="strict") as handle:
+            for number in itertools.count(1):
+                lines = [handle.readline() for _ in range(4)]
+                if not lines[0]:
+                    return
+                line_no = 4 * (number - 1) + 1
+                header, seq, plus, qual = (x.rstrip("\n") for x in lines)
+                where = f"FASTQ {path}, record {number} (line {line_no})"
+                if not all(lines[1:]):
+                    raise InputError(f"{where}: record is incomplete (file truncated?)")
+                if not header.startswith("@"):
+                    raise InputError(f"{where}: header does not start with '@'; not a FASTQ file?")
+                if not plus.startswith("+"):
+                    raise InputError(f"{where}: third line does not start with '+'")
+                if len(seq) != len(qual):
+                    raise InputError(
+                        f"{where}: sequence and quality have different lengths "
+                        f"({len(seq)} vs {len(qual)})"
+                    )
+                if qual and not (
+                    QUAL_RANGE[0] <= ord(min(qual)) and ord(max(qual)) <= QUAL_RANGE[1]
+                ):
+                    raise InputError(f"{where}: quality characters outside Phred+33 range")
+                yield number, header[1:].split()[0], seq, qual
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise InputError(f"FASTQ {path}: gzip data is corrupt or truncated ({err})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"FASTQ {path}: contains non-text (binary) data") from None
+
+
+def check_fastq_head(path: str | Path) -> None:
+    """Cheap: the file is a gzip FASTQ whose first record is well formed."""
+    p = check_file(path, "FASTQ")
+    records = fastq_records(p)
+    try:
+        next(records)
+    except StopIteration:
+        raise InputError(f"FASTQ {p}: contains no reads") from None
+    finally:
+        records.close()
+
+
+def mate_name(name: str) -> str:
+    """Read name without a /1 or /2 suffix."""
+    return name[:-2] if name.endswith(("/1", "/2")) else name
+
+
+def check_fastq_pair(fq1: str | Path, fq2: str | Path) -> int:
+    """Deep: read both files to the end; same read names in the same order. Returns read pairs."""
+    p1, p2 = check_file(fq1, "FASTQ"), check_file(fq2, "FASTQ")
+    n = 0
+    for r1, r2 in itertools.zip_longest(fastq_records(p1), fastq_records(p2)):
+        if r1 is None or r2 is None:
+            longer, shorter = (p2, p1) if r1 is None else (p1, p2)
+            raise InputError(
+                f"FASTQ pair: {longer} has more reads than {shorter} ({shorter} ends after "
+                f"{n} reads); R1 and R2 must have the same reads"
+            )
+        n += 1
+        if mate_name(r1[1]) != mate_name(r2[1]):
+            raise InputError(
+                f"FASTQ pair: read names differ at record {n} (line {4 * n - 3}): "
+                f"{p1} has {r1[1]!r}, {p2} has {r2[1]!r}; are R1 and R2 from the same unit?"
+            )
+    if n == 0:
+        raise InputError(f"FASTQ {p1}: contains no reads")
+    return n
+
+
+# ---------------------------------------------------------------------------------------------
+# reference, BED, VCF
+
+
+def check_reference_head(fasta: str | Path) -> None:
+    p = check_file(fasta, "reference FASTA")
+    try:
+        with open_text(p) as handle:
+            first = handle.readline()
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error):
+        raise InputError(f"reference FASTA {p}: cannot be decompressed or read as text") from None
+    if not first.startswith(">"):
+        raise InputError(f"reference FASTA {p}, line 1: does not start with '>'; not a FASTA file")
+
+
+def check_reference(fasta: str | Path) -> list[str]:
+    """Deep: every contig name is unique and every contig has sequence. Returns the names."""
+    p = Path(fasta)
+    seen: dict[str, int] = {}
+    names: list[str] = []
+    current, length = None, 0
+    with open_text(p) as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.startswith(">"):
+                if current is not None and length == 0:
+                    raise InputError(f"reference FASTA {p}: contig {current!r} has no sequence")
+                current, length = line[1:].split()[0] if line[1:].strip() else "", 0
+                if not current:
+                    raise InputError(f"reference FASTA {p}, line {line_no}: empty contig name")
+                if current in seen:
+                    raise InputError(
+                        f"reference FASTA {p}, line {line_no}: contig name {current!r} "
+                        f"already used on line {seen[current]}"
+                    )
+                seen[current] = line_no
+                names.append(current)
+            else:
+                length += len(line.strip())
+    if current is not None and length == 0:
+        raise InputError(f"reference FASTA {p}: contig {current!r} has no sequence")
+    return names
+
+
+def read_fai(path: str | Path) -> dict[str, int]:
+    lengths = {}
+    with open(path) as handle:
+        for line in handle:
+            name, length = line.split("\t")[:2]
+            lengths[name] = int(length)
+    return lengths
+
+
+def bed_intervals(path: str | Path, what: str) -> Iterator[tuple[int, str, int, int]]:
+    """Yield (line number, contig, start, end) of a BED file, checking each line's syntax."""
+    p = check_file(path, what)
+    with open_text(p) as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 3:
+                raise InputError(f"{what} {p}, line {line_no}: expected 3 tab-separated columns")
+            try:
+                start, end = int(fields[1]), int(fields[2])
+            except ValueError:
+                raise InputError(
+                    f"{what} {p}, line {line_no}: start/end {fields[1]!r}/{fields[2]!r} are not "
+                    "integers"
+                ) from None
+            if start < 0 or end <= start:
+                raise InputError(
+                    f"{what} {p}, line {line_no}: bad interval {fields[0]}:{start}-{end} "
+                    "(BED needs 0 <= start < end)"
+                )
+            yield line_no, fields[0], start, end
+
+
+def check_bed_against_reference(path: str | Path, what: str, lengths: dict[str, int]) -> None:
+    for line_no, contig, _start, end in bed_intervals(path, what):
+        where = f"{what} {path}, line {line_no}"
+        if contig not in lengths:
+            raise InputError(f"{where}: {contig_hint(contig, lengths)}")
+        if end > lengths[contig]:
+            raise InputError(
+                f"{where}: interval ends at {end}, past the end of {contig} "
+                f"({lengths[contig]} bp in the reference)"
+            )
+
+
+def contig_hint(contig: str, lengths: dict[str, int]) -> str:
+    """'contig X is not in the reference', with the likely naming mix-up spelled out."""
+    message = f"contig {contig!r} is not in the reference"
+    alt = contig[3:] if contig.startswith("chr") else f"chr{contig}"
+    if alt in lengths:
+        message += f" (the reference calls it {alt!r}: 'chr' naming differs, wrong build?)"
+    return message
+
+
+def check_vcf_against_reference(
+    path: str | Path, what: str, lengths: dict[str, int], sliced: bool = False
+) -> None:
+    """Header contigs and lengths, and every record's contig and position, match the reference.
+
+    With `sliced`, the reference is known to be a slice of the build (test data): header
+    lengths may exceed the reference's, but records must still lie inside it.
+    """
+    import pysam
+
+    p = check_file(path, what)
+    try:
+        vcf = pysam.VariantFile(str(p))
+    except (OSError, ValueError) as err:
+        raise InputError(f"{what} {p}: not a readable VCF ({err})") from None
+    with vcf:
+        for name, contig in vcf.header.contigs.items():
+            if name in lengths and contig.length and contig.length != lengths[name] and not sliced:
+                raise InputError(
+                    f"{what} {p}: header says {name} is {contig.length} bp, the reference has "
+                    f"{lengths[name]} bp: the VCF is on another genome build"
+                )
+        for number, rec in enumerate(vcf, start=1):
+            where = f"{what} {p}, record {number} ({rec.chrom}:{rec.pos})"
+            if rec.chrom not in lengths:
+                raise InputError(f"{where}: {contig_hint(rec.chrom, lengths)}")
+            if rec.pos > lengths[rec.chrom]:
+                raise InputError(f"{where}: position is past the end of {rec.chrom}")
+
+
+def check_gff_against_reference(path: str | Path, lengths: dict[str, int]) -> None:
+    p = check_file(path, "annotation GFF3")
+    found = False
+    with open_text(p) as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line.startswith("#") or not line.strip():
+                continue
+            contig = line.split("\t", 1)[0]
+            if contig in lengths:
+                found = True
+            elif not found and line_no > 10000:
+                break
+    if not found:
+        raise InputError(
+            f"annotation GFF3 {p}: none of its sequence names is in the reference "
+            f"(e.g. {contig_hint(contig, lengths)})"
+        )
+
+
+def check_indexed_vcf(path: str | Path, what: str) -> None:
+    p = check_file(path, what)
+    if not (Path(f"{p}.tbi").exists() or Path(f"{p}.csi").exists()):
+        raise InputError(f"{what} {p}: no .tbi or .csi index next to it (run: tabix -p vcf {p})")
+
+
+# ---------------------------------------------------------------------------------------------
+# whole-config checks
+
+
+def vcf_inputs(config: dict) -> list[tuple[str, str]]:
+    out = [(k, "known-sites VCF") for k in config["reference"].get("known_sites", [])]
+    out += [(v["truth_vcf"], "truth VCF") for v in config.get("validation", {}).values()]
+    return out
+
+
+def bed_inputs(config: dict) -> list[tuple[str, str]]:
+    out = [(v["confident_bed"], "confident BED") for v in config.get("validation", {}).values()]
+    if config.get("targets", {}).get("bed"):
+        out.append((config["targets"]["bed"], "target BED"))
+    return out
+
+
+def check_startup(config: dict, units) -> None:
+    """Cheap checks of every input file named in the config and units sheet."""
+    check_reference_head(config["reference"]["fasta"])
+    for row in units.itertuples():
+        for fq in (row.fq1, row.fq2):
+            try:
+                check_fastq_head(fq)
+            except InputError as err:
+                raise InputError(f"{config['units']}, line {row.sheet_line}: {err}") from None
+    for path, what in vcf_inputs(config):
+        check_indexed_vcf(path, what)
+    for path, what in bed_inputs(config):
+        for _ in bed_intervals(path, what):
+            pass
+    annotation = config["annotation"]
+    if annotation["tool"] == "snpeff":
+        check_file(annotation["snpeff"]["gff3"], "annotation GFF3")
+    elif annotation["tool"] == "vep" and not Path(annotation["vep"]["cache_dir"]).is_dir():
+        raise InputError(f"VEP cache directory {annotation['vep']['cache_dir']}: not found")
+
+
+def check_consistency(config: dict, fai: str | Path) -> None:
+    """Deep: every BED/VCF/GFF3 input uses the reference's contig names and lengths."""
+    lengths = read_fai(fai)
+    sliced = bool(config["reference"].get("sliced", False))
+    for path, what in vcf_inputs(config):
+        check_vcf_against_reference(path, what, lengths, sliced)
+    for path, what in bed_inputs(config):
+        check_bed_against_reference(path, what, lengths)
+    if config["annotation"]["tool"] == "snpeff":
+        check_gff_against_reference(config["annotation"]["snpeff"]["gff3"], lengths)
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    pair = sub.add_parser("fastq-pair", help="deep check of one unit's R1/R2 (workflow job)")
+    pair.add_argument("fq1")
+    pair.add_argument("fq2")
+    pair.add_argument("--output", type=Path, required=True, help="JSON with the read count")
+    ref = sub.add_parser("reference", help="deep check of the reference and all other inputs")
+    ref.add_argument("--config", type=Path, required=True, help="resolved config (YAML/JSON)")
+    ref.add_argument("--fasta", required=True)
+    ref.add_argument("--fai", required=True)
+    ref.add_argument("--output", type=Path, required=True)
+    allc = sub.add_parser("all", help="every check, as a lab would run before a run")
+    allc.add_argument("--config", type=Path, required=True)
+    allc.add_argument("--deep", action="store_true", help="also read every FASTQ to the end")
+    args = ap.parse_args(argv)
+    try:
+        if args.command == "fastq-pair":
+            n = check_fastq_pair(args.fq1, args.fq2)
+            args.output.write_text(json.dumps({"read_pairs": n}) + "\n")
+        elif args.command == "reference":
+            import yaml
+
+            config = yaml.safe_load(args.config.read_text())
+            names = check_reference(args.fasta)
+            check_consistency(config, args.fai)
+            args.output.write_text(json.dumps({"contigs": len(names), "status": "ok"}) + "\n")
+        else:
+            run_all(args.config, args.deep)
+    except InputError as err:
+        print(f"INPUT ERROR: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_all(config_path: Path, deep: bool) -> None:
+    import subprocess
+    import tempfile
+
+    import yaml
+
+    import sheets
+
+    config = yaml.safe_load(config_path.read_text())
+    samples = sheets.read_sheet(config["samples"], ["sample"])
+    sheets.check_samples(samples, config["samples"])
+    units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
+    sheets.check_units(units, samples, config["units"])
+    check_startup(config, units)
+    check_reference(config["reference"]["fasta"])
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "ref.fa"
+        with open_text(Path(config["reference"]["fasta"])) as src, open(plain, "w") as dst:
+            dst.writelines(src)
+        subprocess.run(["samtools", "faidx", str(plain)], check=True)
+        check_consistency(config, f"{plain}.fai")
+    if deep:
+        for row in units.itertuples():
+            n = check_fastq_pair(row.fq1, row.fq2)
+            print(f"{row.sample} {row.unit}: {n} read pairs")
+    print(f"{config_path}: all checks passed")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+# Deep input checks, the first jobs of the DAG (in parallel): every FASTQ pair read to the end,
+# the reference's contig names, and every BED/VCF/GFF3 input against the reference's contigs.
+# Nothing downstream starts for a unit or for calling until its check has passed.
+
+
+rule write_resolved_config:
+    output:
+        "results/provenance/config.json",
+    log:
+        "logs/provenance/config.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        config=lambda w: json.dumps(config, sort_keys=True, indent=1),
+    shell:
+        "printf '%s\\n' {params.config:q} > {output} 2> {log}"
+
+
+rule check_fastq_pair:
+    input:
+        unpack(unit_fastqs),
+        script=f"{SCRIPTS}/preflight.py",
+    output:
+        "results/qc/preflight/{sample}.{unit}.fastq_check.json",
+    log:
+        "logs/preflight/{sample}.{unit}.log",
+    conda:
+        "../../envs/python.yaml"
+    message:
+        "Checking the FASTQ pair of {wildcards.sample} unit {wildcards.unit} (integrity, names)"
+    shell:
+        "python {input.script} fastq-pair {input.r1} {input.r2} --output {output} 2> {log}"
+
+
+rule check_reference_inputs:
+    input:
+        config="results/provenance/config.json",
+        fasta=REF,
+        fai=REF_FAI,
+        inputs=reference_checked_inputs(),
+        script=f"{SCRIPTS}/preflight.py",
+    output:
+        "results/qc/preflight/reference.json",
+    log:
+        "logs/preflight/reference.log",
+    conda:
+        "../../envs/python.yaml"
+    message:
+        "Checking the reference and every BED/VCF/GFF3 input against its contigs"
+    shell:
+        "python {input.script} reference --config {input.config} --fasta {input.fasta}"
+        " --fai {input.fai} --output {output} 2> {log}"
