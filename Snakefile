@@ -26,9 +26,22 @@ include: "workflow/rules/calling_gatk.smk"
 include: "workflow/rules/annotation.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/validation.smk"
+include: "workflow/rules/identity.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:
     default_target: True
     input:
         all_outputs(),
+
+
+onsuccess:
+    # One provenance record per successful run, with its command line. The command line is in
+    # no job's params, so rerunning with other options does not redo any work.
+    provenance.write_run_record(
+        Path("results/provenance/runs"),
+        Path("results/provenance/provenance.json"),
+        sys.argv,
+        STARTED_UTC,
+    )

@@ -23,6 +23,7 @@ PATH_KEYS = [
     ("reference", "fasta"),
     ("annotation", "snpeff", "gff3"),
     ("annotation", "vep", "cache_dir"),
+    ("identity", "sites"),
 ]
 
 
@@ -58,6 +59,7 @@ def make_config(
         for k in keys[:-1]:
             node = node[k]
         node[keys[-1]] = absolute(node[keys[-1]])
+    cfg["identity"]["expected"] = {k: absolute(v) for k, v in cfg["identity"]["expected"].items()}
     for entry in cfg.get("validation", {}).values():
         for k in ("truth_vcf", "confident_bed"):
             entry[k] = absolute(entry[k])

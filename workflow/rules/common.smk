@@ -3,14 +3,19 @@
 import json
 import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+import snakemake
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 import sheets  # noqa: E402
 import preflight  # noqa: E402
+import provenance  # noqa: E402
+import runlock  # noqa: E402
 import versions  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml")
@@ -26,6 +31,12 @@ try:
 except sheets.InputError as err:
     raise WorkflowError(str(err)) from None
 samples = samples.set_index("sample", drop=False)
+
+if workflow.is_main_process and not workflow.dryrun:
+    _stale = runlock.clear_stale_lock(Path(".snakemake"))
+    if _stale:
+        logger.warning(_stale)
+    runlock.record_owner(Path(".snakemake"))
 units = units.set_index(["sample", "unit"], drop=False)
 
 SAMPLES = list(samples["sample"])
@@ -35,6 +46,8 @@ REF = "results/reference/genome.fa"
 REF_FAI = "results/reference/genome.fa.fai"
 REF_DICT = "results/reference/genome.dict"
 SCRIPTS = f"{workflow.basedir}/scripts"
+WORKFLOW_VERSION = provenance.workflow_version(workflow.basedir)
+STARTED_UTC = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 BWA_INDEX = multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa")
 
 
@@ -43,6 +56,19 @@ wildcard_constraints:
     unit="|".join(map(re.escape, units["unit"].unique())),
     caller="|".join(CALLERS),
     chunk=r"\d{4}",
+
+
+def patient_of():
+    """sample -> patient (the sample itself when the sheet has no patient)."""
+    if "patient" not in samples.columns:
+        return {s: s for s in SAMPLES}
+    return {s: (p if isinstance(p, str) else s) for s, p in samples["patient"].items()}
+
+
+def reported_sex():
+    if "sex" not in samples.columns:
+        return {s: "unknown" for s in SAMPLES}
+    return {s: (x if isinstance(x, str) else "unknown") for s, x in samples["sex"].items()}
 
 
 def units_of(sample):
@@ -118,17 +144,36 @@ def env_names():
     return names
 
 
-def all_outputs():
-    out = expand("results/mapping/{sample}.{step}.bam.bai", sample=SAMPLES, step="dedup")
-    out += expand("results/calls/{caller}/{sample}.vcf.gz.tbi", caller=CALLERS, sample=SAMPLES)
-    if annotation_active():
-        out += expand(
-            "results/annotated/{caller}/{sample}.vcf.gz.tbi", caller=CALLERS, sample=SAMPLES
-        )
+def run_inputs():
+    """Every input file of the run: FASTQs, reference, truth sets, BEDs, annotation sources."""
+    files = list(units["fq1"]) + list(units["fq2"]) + [config["reference"]["fasta"]]
+    files += reference_checked_inputs()
+    return files
+
+
+def deliverables():
+    """The files a lab takes away from a run (all of them go into the manifest)."""
+    out = []
+    for s in SAMPLES:
+        bam = analysis_bam(sample=s)
+        out += [bam, f"{bam}.bai"]
+    for kind in ["calls", "annotated"] if annotation_active() else ["calls"]:
+        for c in CALLERS:
+            for s in SAMPLES:
+                out += [f"results/{kind}/{c}/{s}.vcf.gz", f"results/{kind}/{c}/{s}.vcf.gz.tbi"]
     if validated_samples():
         out.append("results/validation/summary.tsv")
-    out.append("results/multiqc/multiqc_report.html")
+    out += [
+        "results/multiqc/multiqc_report.html",
+        "results/provenance/provenance.json",
+        "results/qc/identity/concordance.tsv",
+        "results/qc/identity/sex_check.tsv",
+    ]
     return out
+
+
+def all_outputs():
+    return [*deliverables(), "results/manifest.tsv"]
 
 
 def gatk_filter_args(vtype):
@@ -163,4 +208,9 @@ def qc_inputs():
     elif config["annotation"]["tool"] == "vep":
         out += expand("results/qc/vep/{c}/{s}.vep.html", c=CALLERS, s=SAMPLES)
     out += expand("results/qc/versions/{env}_mqc_versions.yml", env=env_names())
+    out += [
+        "results/qc/provenance_mqc.yaml",
+        "results/qc/identity/concordance_mqc.tsv",
+        "results/qc/identity/sex_check_mqc.tsv",
+    ]
     return out

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Sample identity: genotype-fingerprint concordance within a run, and a sex check.
+
+concordance: every sample is genotyped at a fixed set of common SNP sites (the workflow runs
+`bcftools mpileup -T sites | bcftools call -m -C alleles`). For every pair of samples, and for
+every sample with known genotypes (`identity.expected`, e.g. an earlier array), the fraction of
+sites with the same genotype among sites covered (FORMAT/DP >= min_depth) in both is computed.
+Samples of the same patient must agree (>= threshold), samples of different patients must not:
+anything else is a duplicated, swapped or contaminated sample and is reported as FAIL.
+
+sex: reads per base on chrX and chrY relative to the autosomes, from `samtools idxstats`.
+Skipped, with the reason, when the reference has no X/Y contigs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+Genotypes = dict[tuple[str, int], tuple[int, ...]]
+
+CONCORDANCE_COLUMNS = ["sample_a", "sample_b", "sites", "concordance", "expected", "status"]
+SEX_COLUMNS = ["sample", "reported", "inferred", "x_ratio", "y_ratio", "status", "reason"]
+
+
+def read_genotypes(path: Path, min_depth: int, sample: str | None = None) -> Genotypes:
+    """Unphased genotypes (sorted allele tuples) at sites with enough depth (if DP is present)."""
+    import pysam
+
+    out: Genotypes = {}
+    with pysam.VariantFile(str(path)) as vcf:
+        name = sample or list(vcf.header.samples)[0]
+        for rec in vcf:
+            call = rec.samples[name]
+            gt = call.get("GT")
+            if not gt or None in gt:
+                continue
+            dp = call.get("DP") if "DP" in rec.format else None
+            if dp is not None and dp < min_depth:
+                continue
+            out[(rec.chrom, rec.pos)] = tuple(sorted(gt))
+    return out
+
+
+def concordance(a: Genotypes, b: Genotypes, only_non_ref_in_b: bool = False) -> tuple[int, float]:
+    """(sites compared, fraction identical). With `only_non_ref_in_b`, sites absent from b are
+    not compared (b lists only variant sites, like most truth or array VCFs)."""
+    shared = [k for k in a if k in b]
+    if not shared:
+        return 0, float("nan")
+    same = sum(1 for k in shared if a[k] == b[k])
+    return len(shared), same / len(shared)
+
+
+@dataclass
+class Settings:
+    min_sites: int
+    threshold: float
+
+
+def judge(sites: int, value: float, same_person: bool, s: Settings) -> str:
+    if sites < s.min_sites:
+        return "NOT_COMPARABLE"
+    match = value >= s.threshold
+    if same_person and not match:
+        return "FAIL: same patient but genotypes differ (sample swap or mix-up?)"
+    if not same_person and match:
+        return "FAIL: different patients but same genotypes (duplicate or swapped sample?)"
+    return "OK"
+
+
+def pairwise(
+    fingerprints: dict[str, Genotypes],
+    patients: dict[str, str],
+    expected: dict[str, Genotypes],
+    s: Settings,
+) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for a, b in itertools.combinations(sorted(fingerprints), 2):
+        n, value = concordance(fingerprints[a], fingerprints[b])
+        same = patients.get(a, a) == patients.get(b, b)
+        rows.append(
+            {
+                "sample_a": a,
+                "sample_b": b,
+                "sites": n,
+                "concordance": value,
+                "expected": "same person" if same else "different people",
+                "status": judge(n, value, same, s),
+            }
+        )
+    for sample, known in sorted(expected.items()):
+        if sample not in fingerprints:
+            continue
+        n, value = concordance(fingerprints[sample], known)
+        rows.append(
+            {
+                "sample_a": sample,
+                "sample_b": "expected genotypes",
+                "sites": n,
+                "concordance": value,
+                "expected": "same person",
+                "status": judge(n, value, True, s),
+            }
+        )
+    return rows
+
+
+def read_idxstats(path: Path) -> dict[str, tuple[int, int]]:
+    """contig -> (length, mapped reads)."""
+    out = {}
+    with open(path) as handle:
+        for line in handle:
+            name, length, mapped, _ = line.rstrip("\n").split("\t")
+            if name != "*":
+                out[name] = (int(length), int(mapped))
+    return out
+
+
+def infer_sex(stats: dict[str, tuple[int, int]], reported: str) -> dict[str, object]:
+    x = next((c for c in ("chrX", "X") if c in stats), None)
+    y = next((c for c in ("chrY", "Y") if c in stats), None)
+    row: dict[str, object] = {"reported": reported, "x_ratio": "", "y_ratio": ""}
+    if x is None or y is None:
+        row.update(inferred="", status="SKIPPED", reason="reference has no chrX/chrY contigs")
+        return row
+    auto = [v for k, v in stats.items() if k not in (x, y) and v[0] > 0]
+    auto_density = sum(m for _, m in auto) / max(1, sum(length for length, _ in auto))
+    if auto_density == 0:
+        row.update(inferred="", status="SKIPPED", reason="no reads on autosomes")
+        return row
+    x_ratio = stats[x][1] / stats[x][0] / auto_density
+    y_ratio = stats[y][1] / stats[y][0] / auto_density
+    inferred = "male" if y_ratio > 0.1 and x_ratio < 0.75 else "female" if y_ratio < 0.05 else ""
+    status = "OK"
+    if not inferred:
+        status, reason = "WARN", "ambiguous X/Y coverage (aneuploidy or contamination?)"
+    elif reported in ("female", "male") and reported != inferred:
+        status, reason = "FAIL", f"reported {reported}, coverage says {inferred}"
+    else:
+        reason = ""
+    row.update(
+        inferred=inferred,
+        x_ratio=f"{x_ratio:.3f}",
+        y_ratio=f"{y_ratio:.3f}",
+        status=status,
+        reason=reason,
+    )
+    return row
+
+
+def write_tsv(
+    path: Path, columns: list[str], rows: list[dict[str, object]], mqc: dict | None
+) -> None:
+    def fmt(v: object) -> str:
+        return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+    with open(path, "w") as out:
+        if mqc:
+            for key, value in mqc.items():
+                out.write(f"# {key}: {value}\n")
+        out.write("\t".join(columns) + "\n")
+        for row in rows:
+            out.write("\t".join(fmt(row[c]) for c in columns) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("concordance")
+    c.add_argument("--fingerprints", nargs="+", required=True, help="SAMPLE=VCF")
+    c.add_argument("--patients", nargs="*", default=[], help="SAMPLE=PATIENT")
+    c.add_argument("--expected", nargs="*", default=[], help="SAMPLE=VCF of known genotypes")
+    c.add_argument("--min-depth", type=int, default=8)
+    c.add_argument("--min-sites", type=int, default=10)
+    c.add_argument("--threshold", type=float, default=0.9)
+    c.add_argument("--output", type=Path, required=True)
+    c.add_argument("--multiqc", type=Path, required=True)
+    x = sub.add_parser("sex")
+    x.add_argument("--idxstats", nargs="+", required=True, help="SAMPLE=FILE")
+    x.add_argument("--reported", nargs="*", default=[], help="SAMPLE=SEX")
+    x.add_argument("--output", type=Path, required=True)
+    x.add_argument("--multiqc", type=Path, required=True)
+    g = sub.add_parser("gate", help="fail (exit 1) if a report has a FAIL row")
+    g.add_argument("reports", nargs="+", type=Path)
+    g.add_argument("--output", type=Path, required=True)
+    args = ap.parse_args(argv)
+
+    if args.command == "concordance":
+        fps = {}
+        for item in args.fingerprints:
+            sample, path = item.split("=", 1)
+            fps[sample] = read_genotypes(Path(path), args.min_depth)
+        expected = {}
+        for item in args.expected:
+            sample, path = item.split("=", 1)
+            expected[sample] = read_genotypes(Path(path), 0)
+        patients = dict(item.split("=", 1) for item in args.patients)
+        rows = pairwise(fps, patients, expected, Settings(args.min_sites, args.threshold))
+        write_tsv(args.output, CONCORDANCE_COLUMNS, rows, None)
+        write_tsv(
+            args.multiqc,
+            CONCORDANCE_COLUMNS[1:],
+            [{**r, "sample_b": f"{r['sample_a']} vs {r['sample_b']}"} for r in rows],
+            {
+                "id": "identity_concordance",
+                "section_name": "Sample identity (genotype fingerprint)",
+                "plot_type": "table",
+                "description": "Pairwise genotype concordance at fingerprint "
+                "sites. Same patient must agree, different patients must not.",
+            },
+        )
+    elif args.command == "sex":
+        reported = dict(item.split("=", 1) for item in args.reported)
+        rows = []
+        for item in args.idxstats:
+            sample, path = item.split("=", 1)
+            row = infer_sex(read_idxstats(Path(path)), reported.get(sample, "unknown"))
+            rows.append({"sample": sample, **row})
+        write_tsv(args.output, SEX_COLUMNS, rows, None)
+        write_tsv(
+            args.multiqc,
+            SEX_COLUMNS,
+            rows,
+            {
+                "id": "identity_sex",
+                "section_name": "Sex check (X/Y coverage)",
+                "plot_type": "table",
+            },
+        )
+    else:
+        failures = []
+        for report in args.reports:
+            for line in report.read_text().splitlines()[1:]:
+                if "\tFAIL" in line:
+                    failures.append(f"{report}: {line}")
+        if failures:
+            print("SAMPLE IDENTITY CHECK FAILED:\n" + "\n".join(failures), file=sys.stderr)
+            return 1
+        args.output.write_text("identity checks passed\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

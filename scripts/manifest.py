@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""SHA-256 manifest of a run's inputs and deliverables, and a `verify` command that re-checks it.
+
+    python scripts/manifest.py write --output results/manifest.tsv \
+        --inputs in1 in2 ... --deliverables out1 out2 ...
+    python scripts/manifest.py verify results/manifest.tsv [--root DIR]
+
+The manifest is a TSV: role (input/deliverable), sha256, size in bytes, path. Relative paths are
+relative to the directory the workflow ran in (`--root`, by default the parent of the folder
+holding the manifest's `results/`). `verify` exits 0 only if every file is present and unchanged,
+and lists every missing or changed file otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+HEADER = "role\tsha256\tbytes\tpath"
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write(output: Path, inputs: list[str], deliverables: list[str]) -> int:
+    rows = []
+    for role, paths in (("input", inputs), ("deliverable", deliverables)):
+        for p in sorted(set(paths)):
+            rows.append(f"{role}\t{sha256(Path(p))}\t{Path(p).stat().st_size}\t{p}")
+    tmp = output.with_suffix(".tmp")
+    tmp.write_text("\n".join([HEADER, *rows]) + "\n")
+    tmp.replace(output)
+    return len(rows)
+
+
+def default_root(manifest: Path) -> Path:
+    """The run directory: the parent of `results/` when the manifest lies inside it."""
+    for parent in manifest.resolve().parents:
+        if parent.name == "results":
+            return parent.parent
+    return manifest.resolve().parent
+
+
+def verify(manifest: Path, root: Path | None = None) -> list[str]:
+    """Problems found (empty list: all files present and unchanged)."""
+    root = root or default_root(manifest)
+    problems = []
+    lines = manifest.read_text().splitlines()
+    if not lines or lines[0] != HEADER:
+        return [f"{manifest}: not a manifest written by this workflow (bad header)"]
+    for n, line in enumerate(lines[1:], start=2):
+        try:
+            role, digest, size, path = line.split("\t")
+        except ValueError:
+            problems.append(f"{manifest}, line {n}: malformed line")
+            continue
+        p = Path(path) if Path(path).is_absolute() else root / path
+        if not p.is_file():
+            problems.append(f"MISSING  {role}  {path}")
+        elif p.stat().st_size != int(size) or sha256(p) != digest:
+            problems.append(f"CHANGED  {role}  {path}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    w = sub.add_parser("write")
+    w.add_argument("--output", type=Path, required=True)
+    w.add_argument("--inputs", nargs="*", default=[])
+    w.add_argument("--deliverables", nargs="*", default=[])
+    v = sub.add_parser("verify")
+    v.add_argument("manifest", type=Path)
+    v.add_argument("--root", type=Path, help="directory the workflow ran in")
+    args = ap.parse_args(argv)
+    if args.command == "write":
+        n = write(args.output, args.inputs, args.deliverables)
+        print(f"{args.output}: {n} files", file=sys.stderr)
+        return 0
+    problems = verify(args.manifest, args.root)
+    total = len(args.manifest.read_text().splitlines()) - 1
+    for problem in problems:
+        print(problem)
+    status = "FAILED" if problems else "OK"
+    print(f"{status}: {total - len(problems)} of {total} files verified against {args.manifest}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,334 @@
+"""Clinical safety: integrity manifest, provenance, identity, faults, determinism, privacy."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import identity
+import manifest
+import pandas as pd
+import pytest
+import runlock
+
+from conftest import REPO, absolute, make_config, snakemake
+
+CALLERS = ["bcftools", "freebayes"]
+SAMPLES = ["NA12878", "SIM01"]
+
+
+def records(vcf: Path) -> list[str]:
+    return subprocess.run(
+        ["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+
+
+# ------------------------------------------------------------------ integrity manifest
+
+
+def test_manifest_covers_inputs_and_deliverables_and_verifies(demo_run):
+    table = pd.read_csv(demo_run / "results/manifest.tsv", sep="\t")
+    assert set(table["role"]) == {"input", "deliverable"}
+    paths = set(table["path"])
+    assert absolute("resources/test/reads/SIM01_L002_R2.fastq.gz") in paths
+    assert "results/calls/freebayes/SIM01.vcf.gz" in paths
+    assert "results/multiqc/multiqc_report.html" in paths
+    assert manifest.verify(demo_run / "results/manifest.tsv") == []
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "scripts/manifest.py"),
+            "verify",
+            str(demo_run / "results/manifest.tsv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("OK:")
+
+
+def test_verify_reports_changed_and_missing_files(tmp_path):
+    (tmp_path / "results").mkdir()
+    a, b = tmp_path / "results/a.vcf", tmp_path / "results/b.vcf"
+    a.write_text("one\n")
+    b.write_text("two\n")
+    os.chdir(tmp_path)
+    manifest.write(tmp_path / "results/manifest.tsv", [], ["results/a.vcf", "results/b.vcf"])
+    assert manifest.verify(tmp_path / "results/manifest.tsv") == []
+    a.write_text("One\n")  # one changed byte
+    b.unlink()
+    problems = manifest.verify(tmp_path / "results/manifest.tsv")
+    assert problems == [
+        "CHANGED  deliverable  results/a.vcf",
+        "MISSING  deliverable  results/b.vcf",
+    ]
+
+
+# ------------------------------------------------------------------ provenance
+
+
+def test_provenance_json_and_report(demo_run):
+    import json
+
+    prov = json.loads((demo_run / "results/provenance/provenance.json").read_text())
+    assert prov["workflow_version"] and prov["snakemake_version"].startswith("9.")
+    assert len(prov["reference"]["sha256"]) == 64
+    assert prov["config"]["calling"]["callers"] == CALLERS
+    bwa = subprocess.run(["bwa"], capture_output=True, text=True, check=False).stderr
+    assert prov["tool_versions"]["bwa"]["bwa"] in bwa  # asked from the binary
+    runs = list((demo_run / "results/provenance/runs").glob("run-*.json"))
+    assert runs, "one record per successful run"
+    run = json.loads(runs[0].read_text())
+    assert "--configfile" in run["command_line"] and run["finished_utc"]
+    html = (demo_run / "results/multiqc/multiqc_report.html").read_text()
+    assert "Provenance" in html and prov["reference"]["sha256"] in html
+
+
+# ------------------------------------------------------------------ sample identity
+
+
+def test_concordance_judgement():
+    s = identity.Settings(min_sites=3, threshold=0.9)
+    a = {("c", i): (0, 1) for i in range(10)}
+    same = dict(a)
+    other = {("c", i): (0, 1) if i < 5 else (1, 1) for i in range(10)}
+    assert identity.concordance(a, same) == (10, 1.0)
+    assert identity.judge(*identity.concordance(a, other), same_person=False, s=s) == "OK"
+    assert identity.judge(*identity.concordance(a, same), same_person=False, s=s).startswith(
+        "FAIL: different patients but same genotypes"
+    )
+    assert identity.judge(*identity.concordance(a, other), same_person=True, s=s).startswith(
+        "FAIL: same patient but genotypes differ"
+    )
+    assert identity.judge(1, 1.0, True, s) == "NOT_COMPARABLE"
+
+
+def test_sex_inference():
+    female = {"chr1": (1000, 1000), "chrX": (500, 500), "chrY": (500, 2)}
+    male = {"chr1": (1000, 1000), "chrX": (500, 250), "chrY": (500, 200)}
+    assert identity.infer_sex(female, "female")["status"] == "OK"
+    assert identity.infer_sex(male, "male")["inferred"] == "male"
+    swapped = identity.infer_sex(male, "female")
+    assert (
+        swapped["status"] == "FAIL" and "reported female, coverage says male" in swapped["reason"]
+    )
+    skipped = identity.infer_sex({"chr20": (10, 5)}, "female")
+    assert skipped["status"] == "SKIPPED" and "no chrX/chrY" in skipped["reason"]
+
+
+def test_identity_in_demo_run(demo_run):
+    table = pd.read_csv(demo_run / "results/qc/identity/concordance.tsv", sep="\t")
+    row = table[(table["sample_a"] == "SIM01") & (table["sample_b"] == "expected genotypes")]
+    assert row["status"].tolist() == ["OK"] and row["concordance"].iloc[0] >= 0.95
+    sex = pd.read_csv(demo_run / "results/qc/identity/sex_check.tsv", sep="\t")
+    assert set(sex["status"]) == {"SKIPPED"}  # the test genome has no X/Y
+
+
+def two_simulated_people(units_swapped: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    samples = pd.DataFrame({"sample": ["SIM01", "SIM02"], "patient": ["P1", "P2"]})
+    reads = {
+        s: [absolute(f"resources/test/reads/{s}_L001_R{m}.fastq.gz") for m in (1, 2)]
+        for s in ("SIM01", "SIM02")
+    }
+    owner = (
+        {"SIM01": "SIM02", "SIM02": "SIM01"}
+        if units_swapped
+        else {"SIM01": "SIM01", "SIM02": "SIM02"}
+    )
+    units = pd.DataFrame(
+        [
+            {"sample": s, "unit": "L001", "fq1": reads[owner[s]][0], "fq2": reads[owner[s]][1]}
+            for s in ("SIM01", "SIM02")
+        ]
+    )
+    return samples, units
+
+
+IDENTITY_ONLY = {
+    "annotation": {"tool": "none"},
+    "validation": {},
+    "identity": {
+        "expected": {
+            s: absolute(f"resources/test/truth/{s}.truth.vcf.gz") for s in ("SIM01", "SIM02")
+        }
+    },
+}
+
+
+def test_swapped_samples_stop_the_run(tmp_path):
+    samples, units = two_simulated_people(units_swapped=True)
+    cfg = make_config(tmp_path, IDENTITY_ONLY, units=units, samples=samples)
+    proc = snakemake(tmp_path, cfg)
+    assert proc.returncode != 0
+    table = pd.read_csv(tmp_path / "results/qc/identity/concordance.tsv", sep="\t")
+    vs_expected = table[table["sample_b"] == "expected genotypes"]
+    assert len(vs_expected) == 2
+    assert all(
+        s.startswith("FAIL: same patient but genotypes differ") for s in vs_expected["status"]
+    )
+    pair = table[table["sample_b"] == "SIM02"]
+    assert pair["status"].tolist() == ["OK"]  # two different people, as declared
+    log = (tmp_path / "logs/identity/gate.log").read_text()
+    assert "SAMPLE IDENTITY CHECK FAILED" in log and "SIM01" in log
+    assert not (tmp_path / "results/manifest.tsv").exists()  # nothing released
+
+
+def test_duplicated_sample_stands_out(tmp_path):
+    samples, units = two_simulated_people(units_swapped=False)
+    units.loc[1, ["fq1", "fq2"]] = [
+        absolute(f"resources/test/reads/SIM01_L002_R{m}.fastq.gz") for m in (1, 2)
+    ]  # "SIM02" is really SIM01's other lane
+    cfg = make_config(tmp_path, IDENTITY_ONLY, units=units, samples=samples)
+    proc = snakemake(tmp_path, cfg)
+    assert proc.returncode != 0
+    table = pd.read_csv(tmp_path / "results/qc/identity/concordance.tsv", sep="\t")
+    pair = table[table["sample_b"] == "SIM02"]
+    assert pair["status"].tolist() == [
+        "FAIL: different patients but same genotypes (duplicate or swapped sample?)"
+    ]
+    assert pair["concordance"].iloc[0] >= 0.95
+
+
+def test_matching_identities_pass(tmp_path):
+    samples, units = two_simulated_people(units_swapped=False)
+    cfg = make_config(tmp_path, IDENTITY_ONLY, units=units, samples=samples)
+    snakemake(tmp_path, cfg, "--until", "gate_identity", check=True)
+    table = pd.read_csv(tmp_path / "results/qc/identity/concordance.tsv", sep="\t")
+    assert set(table["status"]) == {"OK"}
+    assert table.loc[table["sample_b"] == "SIM02", "concordance"].iloc[0] < 0.7
+
+
+# ------------------------------------------------------------------ faults and determinism
+
+
+def test_stale_lock_is_cleared_only_when_owner_is_dead(tmp_path):
+    smk = tmp_path / ".snakemake"
+    (smk / "locks").mkdir(parents=True)
+    (smk / "locks/0.input.lock").write_text("x")
+    (smk / runlock.OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n")
+    assert runlock.clear_stale_lock(smk) is None  # owner alive: untouched
+    (smk / runlock.OWNER_FILE).write_text("otherhost 999999\n")
+    assert runlock.clear_stale_lock(smk) is None  # other host: untouched
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (smk / runlock.OWNER_FILE).write_text(f"{socket.gethostname()} {dead.pid}\n")
+    assert "no longer exists" in runlock.clear_stale_lock(smk)
+    assert not (smk / "locks").exists()
+
+
+def test_kill_9_mid_run_resumes_to_identical_results(tmp_path, demo_run):
+    """kill -9 of Snakemake and all its jobs during alignment; the same command resumes, and
+    every variant record equals that of the uninterrupted run (determinism)."""
+    cfg = make_config(tmp_path)
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(cfg),
+        "--cores",
+        "2",
+        "--rerun-incomplete",
+    ]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env
+    )
+    deadline = time.time() + 300
+    while not list((tmp_path / "results/mapping").glob("*.dedup.bam")):
+        assert proc.poll() is None and time.time() < deadline, "run ended before the kill"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert list((tmp_path / ".snakemake/incomplete").iterdir()), "a job was cut off mid-write"
+    resumed = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert resumed.returncode == 0, resumed.stdout[-3000:]
+    assert "Removed the lock of an earlier run" in resumed.stdout + resumed.stderr
+    for caller in CALLERS:
+        for sample in SAMPLES:
+            for kind in ("calls", "annotated"):
+                got = records(tmp_path / f"results/{kind}/{caller}/{sample}.vcf.gz")
+                want = records(demo_run / f"results/{kind}/{caller}/{sample}.vcf.gz")
+                assert got == want and len(got) > 10, (kind, caller, sample)
+    assert manifest.verify(tmp_path / "results/manifest.tsv") == []
+    again = snakemake(tmp_path, cfg, "-n")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+# ------------------------------------------------------------------ privacy
+
+
+def test_results_and_logs_are_not_world_readable(demo_run):
+    exposed = [
+        str(p)
+        for top in ("results", "logs")
+        for p in (demo_run / top).rglob("*")
+        if p.stat().st_mode & stat.S_IROTH
+    ]
+    assert exposed == []
+
+
+def test_logs_hold_no_read_sequences(demo_run):
+    reads = set()
+    for fq in (REPO / "resources/test/reads").glob("*_R1.fastq.gz"):
+        import gzip
+
+        with gzip.open(fq, "rt") as handle:
+            for i, line in enumerate(handle):
+                if i % 4 == 1:
+                    reads.add(line[10:40])
+                if i > 4000:
+                    break
+    text = "\n".join(p.read_text(errors="replace") for p in (demo_run / "logs").rglob("*.log"))
+    assert not [r for r in reads if r in text]
+
+
+def network_namespace_available() -> bool:
+    return (
+        subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0
+    )
+
+
+@pytest.mark.skipif(
+    not network_namespace_available(),
+    reason="unshare -n needs root or user namespaces, not available here",
+)
+def test_whole_run_works_without_network(tmp_path):
+    """The whole workflow in a network namespace with no interfaces: nothing it runs needs the
+    network (snpEff with -nodownload, VEP with --offline)."""
+    cfg = make_config(tmp_path)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(
+        [
+            "unshare",
+            "-n",
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(tmp_path),
+            "--configfile",
+            str(cfg),
+            "--cores",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert manifest.verify(tmp_path / "results/manifest.tsv") == []

@@ -1,0 +1,123 @@
+# Sample identity: genotype fingerprints at fixed common SNP sites, pairwise concordance within
+# the run (and against known genotypes when configured), and a sex check from X/Y coverage.
+# A FAIL stops the run before the manifest is written (identity.fail_on_mismatch).
+
+
+rule prepare_fingerprint_sites:
+    input:
+        config["identity"]["sites"],
+    output:
+        tsv="results/reference/fingerprint_sites.tsv.gz",
+        tbi="results/reference/fingerprint_sites.tsv.gz.tbi",
+    log:
+        "logs/identity/prepare_sites.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    shell:
+        # `bcftools call -C alleles` wants the alleles as a tab-delimited targets file
+        "(bcftools query -f '%CHROM\\t%POS\\t%REF,%ALT\\n' {input} | bgzip -c > {output.tsv}"
+        " && tabix -f -s1 -b2 -e2 {output.tsv}) 2> {log}"
+
+
+rule fingerprint_sample:
+    input:
+        unpack(analysis_bam_pair),
+        ref=REF,
+        fai=REF_FAI,
+        sites="results/reference/fingerprint_sites.tsv.gz",
+        tbi="results/reference/fingerprint_sites.tsv.gz.tbi",
+    output:
+        "results/qc/identity/{sample}.fingerprint.vcf.gz",
+    log:
+        "logs/identity/fingerprint/{sample}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    message:
+        "Genotyping {wildcards.sample} at the fingerprint sites"
+    shell:
+        "(bcftools mpileup -f {input.ref} -T {input.sites} -a FORMAT/AD,FORMAT/DP --min-MQ 20"
+        " -Ou {input.bam}"
+        " | bcftools call -m -C alleles -T {input.sites} -Oz -o {output}) 2> {log}"
+
+
+rule idxstats_sample:
+    input:
+        unpack(analysis_bam_pair),
+    output:
+        "results/qc/identity/{sample}.idxstats.txt",
+    log:
+        "logs/identity/idxstats/{sample}.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "samtools idxstats {input.bam} > {output} 2> {log}"
+
+
+rule check_identity_concordance:
+    input:
+        fingerprints=expand("results/qc/identity/{sample}.fingerprint.vcf.gz", sample=SAMPLES),
+        expected=list(config["identity"]["expected"].values()),
+        script=f"{SCRIPTS}/identity.py",
+    output:
+        tsv="results/qc/identity/concordance.tsv",
+        multiqc="results/qc/identity/concordance_mqc.tsv",
+    log:
+        "logs/identity/concordance.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        fingerprints=lambda w, input: " ".join(
+            f"{s}={f}" for s, f in zip(SAMPLES, input.fingerprints)
+        ),
+        patients=" ".join(f"{s}={p}" for s, p in patient_of().items()),
+        expected=" ".join(f"{s}={v}" for s, v in config["identity"]["expected"].items()),
+        min_depth=config["identity"]["min_depth"],
+        min_sites=config["identity"]["min_sites"],
+        threshold=config["identity"]["same_person_min_concordance"],
+    message:
+        "Comparing genotype fingerprints of all samples (swaps, duplicates)"
+    shell:
+        "python {input.script} concordance --fingerprints {params.fingerprints}"
+        " --patients {params.patients} --expected {params.expected}"
+        " --min-depth {params.min_depth} --min-sites {params.min_sites}"
+        " --threshold {params.threshold} --output {output.tsv} --multiqc {output.multiqc}"
+        " 2> {log}"
+
+
+rule check_sex:
+    input:
+        idxstats=expand("results/qc/identity/{sample}.idxstats.txt", sample=SAMPLES),
+        script=f"{SCRIPTS}/identity.py",
+    output:
+        tsv="results/qc/identity/sex_check.tsv",
+        multiqc="results/qc/identity/sex_check_mqc.tsv",
+    log:
+        "logs/identity/sex.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        idxstats=lambda w, input: " ".join(f"{s}={f}" for s, f in zip(SAMPLES, input.idxstats)),
+        reported=" ".join(f"{s}={x}" for s, x in reported_sex().items()),
+    shell:
+        "python {input.script} sex --idxstats {params.idxstats} --reported {params.reported}"
+        " --output {output.tsv} --multiqc {output.multiqc} 2> {log}"
+
+
+rule gate_identity:
+    input:
+        reports=["results/qc/identity/concordance.tsv", "results/qc/identity/sex_check.tsv"],
+        script=f"{SCRIPTS}/identity.py",
+    output:
+        "results/qc/identity/identity.ok",
+    log:
+        "logs/identity/gate.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        enforce=config["identity"]["fail_on_mismatch"],
+    message:
+        "Stopping the run if a sample identity check failed"
+    shell:
+        "if [ {params.enforce} = True ]; then"
+        " python {input.script} gate {input.reports} --output {output} 2> {log};"
+        " else echo 'identity checks not enforced' > {output}; fi"

@@ -1,0 +1,44 @@
+# Provenance and integrity: what produced the results (versions, config, reference checksum),
+# and a SHA-256 manifest of every input and deliverable that `scripts/manifest.py verify` checks.
+
+
+rule write_provenance:
+    input:
+        config="results/provenance/config.json",
+        reference=config["reference"]["fasta"],
+        versions=expand("results/qc/versions/{env}_mqc_versions.yml", env=env_names()),
+        script=f"{SCRIPTS}/provenance.py",
+    output:
+        json="results/provenance/provenance.json",
+        multiqc="results/qc/provenance_mqc.yaml",
+    log:
+        "logs/provenance/provenance.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        workflow_version=WORKFLOW_VERSION,
+        snakemake_version=snakemake.__version__,
+    shell:
+        "python {input.script} --config-json {input.config} --reference {input.reference}"
+        " --versions {input.versions} --workflow-version '{params.workflow_version}'"
+        " --snakemake-version {params.snakemake_version} --output {output.json}"
+        " --multiqc {output.multiqc} 2> {log}"
+
+
+rule write_manifest:
+    input:
+        inputs=run_inputs(),
+        deliverables=deliverables(),
+        identity_ok="results/qc/identity/identity.ok",
+        script=f"{SCRIPTS}/manifest.py",
+    output:
+        "results/manifest.tsv",
+    log:
+        "logs/provenance/manifest.log",
+    conda:
+        "../../envs/python.yaml"
+    message:
+        "Writing the SHA-256 manifest of all inputs and deliverables"
+    shell:
+        "python {input.script} write --output {output} --inputs {input.inputs}"
+        " --deliverables {input.deliverables} 2> {log}"
