@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--padding", type=int, default=0)
     ap.add_argument("--min-n-gap", type=int, default=100)
     ap.add_argument("--callable", type=Path, required=True, help="output: all callable intervals")
-    ap.add_argument("chunks", type=Path, nargs="+", help="output BED per chunk")
+    ap.add_argument("chunks", type=Path, nargs="*", help="output BED per chunk")
     args = ap.parse_args(argv)
 
     contigs = read_fai(Path(f"{args.fasta}.fai"))
@@ -136,8 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         intervals = list(non_n_intervals(args.fasta, contigs, args.min_n_gap))
     write_bed(args.callable, intervals)
-    for path, chunk in zip(args.chunks, split_chunks(intervals, len(args.chunks)), strict=True):
-        write_bed(path, chunk)
+    if args.chunks:
+        for path, chunk in zip(args.chunks, split_chunks(intervals, len(args.chunks)), strict=True):
+            write_bed(path, chunk)
 
 
 if __name__ == "__main__":

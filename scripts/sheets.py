@@ -135,3 +135,72 @@ def soft_filter_command(filters: list[dict[str, str]], bcftools: str = "bcftools
         expr = f["expression"].replace("'", "'\\''")
         parts.append(f"{bcftools} filter -Ou --mode + --soft-filter {f['name']} --exclude '{expr}'")
     return " | ".join(parts)
+
+
+def sample_types(samples: pd.DataFrame) -> dict[str, str]:
+    """sample -> germline | tumor | normal (germline when the sheet has no type)."""
+    if "type" not in samples.columns:
+        return {s: "germline" for s in samples["sample"]}
+    return {
+        s: (t if isinstance(t, str) else "germline")
+        for s, t in zip(samples["sample"], samples["type"], strict=True)
+    }
+
+
+def patients(samples: pd.DataFrame) -> dict[str, str]:
+    """sample -> patient (the sample itself when no patient is given)."""
+    if "patient" not in samples.columns:
+        return {s: s for s in samples["sample"]}
+    return {
+        s: (p if isinstance(p, str) else s)
+        for s, p in zip(samples["sample"], samples["patient"], strict=True)
+    }
+
+
+def tumor_normal_pairs(samples: pd.DataFrame, path: str | Path) -> dict[str, str | None]:
+    """tumour -> its matched normal, or None (tumour-only), checking the somatic sheet rules.
+
+    A tumour's normal is the `normal` column when given (`none` forces tumour-only), else the
+    normal of the same patient. At most one normal per patient; a named normal must exist, be of
+    type normal and belong to the same patient.
+    """
+    types, owner = sample_types(samples), patients(samples)
+    lines = dict(zip(samples["sample"], samples["sheet_line"], strict=True))
+    normals: dict[str, str] = {}
+    for s, t in types.items():
+        if t != "normal":
+            continue
+        if owner[s] in normals:
+            raise InputError(
+                f"{path}, line {lines[s]}: patient {owner[s]!r} already has a normal "
+                f"({normals[owner[s]]!r}, line {lines[normals[owner[s]]]}); one normal per patient"
+            )
+        normals[owner[s]] = s
+    named = (
+        dict(zip(samples["sample"], samples["normal"], strict=True))
+        if "normal" in samples.columns
+        else {}
+    )
+    pairs: dict[str, str | None] = {}
+    for s, t in types.items():
+        if t != "tumor":
+            continue
+        choice = named.get(s)
+        if not isinstance(choice, str) or not choice:
+            pairs[s] = normals.get(owner[s])
+            continue
+        if choice == "none":
+            pairs[s] = None
+            continue
+        where = f"{path}, line {lines[s]}: tumour {s!r}"
+        if choice not in types:
+            raise InputError(f"{where}: its normal {choice!r} is not in the sample sheet")
+        if types[choice] != "normal":
+            raise InputError(f"{where}: its normal {choice!r} has type {types[choice]!r}")
+        if owner[choice] != owner[s]:
+            raise InputError(
+                f"{where} (patient {owner[s]!r}): its normal {choice!r} belongs to patient "
+                f"{owner[choice]!r}"
+            )
+        pairs[s] = choice
+    return pairs

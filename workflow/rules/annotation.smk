@@ -37,16 +37,18 @@ if config["annotation"]["tool"] == "vep":
 
     rule annotate_variants_vep:
         input:
-            vcf="results/calls/{caller}/{sample}.vcf.gz",
+            vcf=annotation_source,
             ref=REF,
             fai=REF_FAI,
             cache=config["annotation"]["vep"]["cache_dir"],
         output:
-            vcf="results/annotated/{caller}/{sample}.vcf.gz",
-            tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
-            stats="results/qc/vep/{caller}/{sample}.vep.html",
+            vcf="results/annotated/{caller}/{name}.vcf.gz",
+            tbi="results/annotated/{caller}/{name}.vcf.gz.tbi",
+            stats="results/qc/vep/{caller}/{name}.vep.html",
         log:
-            "logs/vep/{caller}/{sample}.log",
+            "logs/vep/{caller}/{name}.log",
+        wildcard_constraints:
+            **annotation_wildcards(),
         conda:
             "../../envs/vep.yaml"
         threads: 2
@@ -56,7 +58,7 @@ if config["annotation"]["tool"] == "vep":
             assembly=config["annotation"]["vep"]["assembly"],
             extra=config["annotation"]["vep"]["extra"],
         message:
-            "Annotating {wildcards.caller} calls of {wildcards.sample} (VEP, offline cache)"
+            "Annotating {wildcards.caller} calls of {wildcards.name} (VEP, offline cache)"
         shell:
             "(vep --input_file {input.vcf} --output_file {output.vcf} --format vcf --vcf"
             " --compress_output bgzip --offline --cache --dir_cache {input.cache}"
@@ -69,16 +71,18 @@ else:
 
     rule annotate_variants_snpeff:
         input:
-            vcf="results/calls/{caller}/{sample}.vcf.gz",
+            vcf=annotation_source,
             config=f"{SNPEFF_DB}/snpEff.config",
             db=rules.build_snpeff_db.output.db,
         output:
-            vcf="results/annotated/{caller}/{sample}.vcf.gz",
-            tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
-            csv="results/qc/snpeff/{caller}/{sample}.snpeff.csv",
-            html="results/qc/snpeff/{caller}/{sample}.snpeff.html",
+            vcf="results/annotated/{caller}/{name}.vcf.gz",
+            tbi="results/annotated/{caller}/{name}.vcf.gz.tbi",
+            csv="results/qc/snpeff/{caller}/{name}.snpeff.csv",
+            html="results/qc/snpeff/{caller}/{name}.snpeff.html",
         log:
-            "logs/snpeff/{caller}/{sample}.log",
+            "logs/snpeff/{caller}/{name}.log",
+        wildcard_constraints:
+            **annotation_wildcards(),
         conda:
             "../../envs/snpeff.yaml"
         resources:
@@ -87,7 +91,7 @@ else:
             genome=config["annotation"]["snpeff"]["genome"],
             extra=config["annotation"]["snpeff"]["extra"],
         message:
-            "Annotating {wildcards.caller} calls of {wildcards.sample} (snpEff)"
+            "Annotating {wildcards.caller} calls of {wildcards.name} (snpEff)"
         shell:
             "(snpEff -Xmx{resources.mem_mb}m ann -nodownload -noLog -c {input.config}"
             " -csvStats {output.csv} -s {output.html} {params.extra} {params.genome} {input.vcf}"

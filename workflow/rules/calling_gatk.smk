@@ -32,8 +32,10 @@ rule call_gvcf_haplotypecaller:
 
 rule import_gvcfs_genomicsdb:
     input:
-        gvcfs=expand("results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz", sample=SAMPLES),
-        tbis=expand("results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz.tbi", sample=SAMPLES),
+        gvcfs=expand("results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz", sample=GERMLINE_SAMPLES),
+        tbis=expand(
+            "results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz.tbi", sample=GERMLINE_SAMPLES
+        ),
         regions="results/reference/intervals/{chunk}.bed",
     output:
         temp(directory("results/calls/gatk/genomicsdb/{chunk}")),

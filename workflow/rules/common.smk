@@ -27,6 +27,7 @@ try:
     units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
     validate(units.drop(columns="sheet_line"), "../schemas/units.schema.yaml")
     sheets.check_units(units, samples, config["units"])
+    PAIRS = sheets.tumor_normal_pairs(samples, config["samples"])
     preflight.check_startup(config, units)
 except sheets.InputError as err:
     raise WorkflowError(str(err)) from None
@@ -40,6 +41,12 @@ if workflow.is_main_process and not workflow.dryrun:
 units = units.set_index(["sample", "unit"], drop=False)
 
 SAMPLES = list(samples["sample"])
+TYPES = sheets.sample_types(samples)
+PATIENTS = sheets.patients(samples)
+# germline calling: every sample but tumours
+GERMLINE_SAMPLES = [s for s in SAMPLES if TYPES[s] != "tumor"]
+TUMORS = list(PAIRS)
+PANEL_SAMPLES = [s for s in SAMPLES if TYPES[s] in ("tumor", "normal")]
 CALLERS = config["calling"]["callers"]
 CHUNKS = [f"{i:04d}" for i in range(config["calling"]["scatter"])]
 REF = "results/reference/genome.fa"
@@ -56,13 +63,12 @@ wildcard_constraints:
     unit="|".join(map(re.escape, units["unit"].unique())),
     caller="|".join(CALLERS),
     chunk=r"\d{4}",
+    tumor="|".join(map(re.escape, TUMORS)) or "NO_TUMOURS",
+    mode="paired|tumor_only",
 
 
 def patient_of():
-    """sample -> patient (the sample itself when the sheet has no patient)."""
-    if "patient" not in samples.columns:
-        return {s: s for s in SAMPLES}
-    return {s: (p if isinstance(p, str) else s) for s, p in samples["patient"].items()}
+    return PATIENTS
 
 
 def reported_sex():
@@ -123,7 +129,7 @@ def annotation_active():
 
 
 def validated_samples():
-    return [s for s in config.get("validation", {}) if s in SAMPLES]
+    return [s for s in config.get("validation", {}) if s in GERMLINE_SAMPLES]
 
 
 def truth_of(wildcards):
@@ -159,8 +165,9 @@ def deliverables():
         out += [bam, f"{bam}.bai"]
     for kind in ["calls", "annotated"] if annotation_active() else ["calls"]:
         for c in CALLERS:
-            for s in SAMPLES:
+            for s in GERMLINE_SAMPLES:
                 out += [f"results/{kind}/{c}/{s}.vcf.gz", f"results/{kind}/{c}/{s}.vcf.gz.tbi"]
+    out += somatic_deliverables()
     if validated_samples():
         out.append("results/validation/summary.tsv")
     out += [
@@ -202,11 +209,12 @@ def qc_inputs():
         ]
         if bqsr_active():
             out.append(f"results/qc/bqsr/{s}.recal_table.txt")
-    out += expand("results/qc/bcftools_stats/{c}/{s}.txt", c=CALLERS, s=SAMPLES)
+    out += expand("results/qc/bcftools_stats/{c}/{s}.txt", c=CALLERS, s=GERMLINE_SAMPLES)
     if config["annotation"]["tool"] == "snpeff":
-        out += expand("results/qc/snpeff/{c}/{s}.snpeff.csv", c=CALLERS, s=SAMPLES)
+        out += expand("results/qc/snpeff/{c}/{s}.snpeff.csv", c=CALLERS, s=GERMLINE_SAMPLES)
     elif config["annotation"]["tool"] == "vep":
-        out += expand("results/qc/vep/{c}/{s}.vep.html", c=CALLERS, s=SAMPLES)
+        out += expand("results/qc/vep/{c}/{s}.vep.html", c=CALLERS, s=GERMLINE_SAMPLES)
+    out += somatic_qc_inputs()
     out += expand("results/qc/versions/{env}_mqc_versions.yml", env=env_names())
     out += [
         "results/qc/provenance_mqc.yaml",
@@ -214,3 +222,147 @@ def qc_inputs():
         "results/qc/identity/sex_check_mqc.tsv",
     ]
     return out
+
+
+# ---------------------------------------------------------------- somatic (tumour/normal, panel)
+
+
+def somatic_runs():
+    """(tumour, mode) pairs: paired when the tumour has a normal, tumour-only otherwise, and
+    also tumour-only for paired tumours when somatic.tumor_only_for_paired is set."""
+    runs = []
+    for tumor, normal in PAIRS.items():
+        if normal:
+            runs.append((tumor, "paired"))
+        if not normal or config["somatic"]["tumor_only_for_paired"]:
+            runs.append((tumor, "tumor_only"))
+    return runs
+
+
+def normal_of(wildcards):
+    return PAIRS[wildcards.tumor] if wildcards.mode == "paired" else None
+
+
+def somatic_bams(wildcards):
+    """Tumour BAM first, then its normal in paired mode, with their indexes."""
+    names = [wildcards.tumor] + ([normal_of(wildcards)] if normal_of(wildcards) else [])
+    bams = [analysis_bam(sample=s) for s in names]
+    return {"bams": bams, "bais": [f"{b}.bai" for b in bams]}
+
+
+def pair_check(wildcards):
+    """Somatic calling of a pair waits for the tumour/normal identity check."""
+    if wildcards.mode == "paired":
+        return [f"results/somatic/identity/{wildcards.tumor}.pair_check.tsv"]
+    return []
+
+
+def somatic_targets():
+    return config["somatic"]["targets"] or config["targets"]["bed"]
+
+
+def somatic_deliverables():
+    out = []
+    for tumor, mode in somatic_runs():
+        for c in config["somatic"]["callers"]:
+            stem = f"{c}/{tumor}.{mode}.vcf.gz"
+            out += [f"results/somatic/{stem}", f"results/somatic/{stem}.tbi"]
+            if annotation_active():
+                out += [
+                    f"results/annotated/somatic_{stem}",
+                    f"results/annotated/somatic_{stem}.tbi",
+                ]
+        if annotation_active():
+            out.append(f"results/somatic/tmb/{tumor}.{mode}.json")
+        if config["somatic"]["msi"]["enabled"] and mode == "paired":
+            out.append(f"results/somatic/msi/{tumor}.{mode}.txt")
+    for s in PANEL_SAMPLES:
+        out += [
+            f"results/qc/panel/{s}.per_target.tsv",
+            f"results/qc/panel/{s}.per_gene.tsv",
+            f"results/qc/panel/{s}.low_coverage.bed",
+        ]
+    if [t for t in config.get("validation_somatic", {}) if t in TUMORS]:
+        out.append("results/validation/somatic_summary.tsv")
+    return out
+
+
+def somatic_qc_inputs():
+    out = []
+    for s in PANEL_SAMPLES:
+        out += [f"results/qc/panel/{s}.panel_mqc.tsv", f"results/qc/panel/{s}.hs_metrics.txt"]
+    if annotation_active():
+        out += [f"results/somatic/tmb/{t}.{m}_mqc.yaml" for t, m in somatic_runs()]
+    return out
+
+
+def annotation_wildcards():
+    """Rule-level wildcard constraints of the annotation rules: germline and somatic VCFs."""
+    callers = CALLERS + [f"somatic_{c}" for c in config["somatic"]["callers"]]
+    names = SAMPLES + [f"{t}.{m}" for t, m in somatic_runs()]
+    return {"caller": "|".join(callers), "name": "|".join(map(re.escape, names))}
+
+
+def annotation_source(wildcards):
+    """The VCF a results/annotated/{caller}/{name}.vcf.gz is made from: germline calls, or a
+    somatic VCF for callers named somatic_<caller>."""
+    if wildcards.caller.startswith("somatic_"):
+        return f"results/somatic/{wildcards.caller[len('somatic_'):]}/{wildcards.name}.vcf.gz"
+    return f"results/calls/{wildcards.caller}/{wildcards.name}.vcf.gz"
+
+
+def mutect2_resources():
+    return [
+        f
+        for f in (config["somatic"]["germline_resource"], config["somatic"]["panel_of_normals"])
+        if f
+    ]
+
+
+def mutect2_resource_args():
+    args = []
+    if config["somatic"]["germline_resource"]:
+        args.append(f"--germline-resource {config['somatic']['germline_resource']}")
+    if config["somatic"]["panel_of_normals"]:
+        args.append(f"--panel-of-normals {config['somatic']['panel_of_normals']}")
+    return " ".join(args)
+
+
+def contamination_tables(wildcards):
+    """CalculateContamination outputs, when contamination sites are configured."""
+    if not config["somatic"]["contamination_sites"]:
+        return []
+    stem = f"results/somatic/contamination/{wildcards.tumor}.{wildcards.mode}"
+    return [f"{stem}.contamination.table", f"{stem}.segments.table"]
+
+
+def somatic_validation_runs():
+    """(tumour, mode, caller, truth VCF, evaluation BED) for tumours with a somatic truth."""
+    runs = []
+    for tumor, mode in somatic_runs():
+        truth = config.get("validation_somatic", {}).get(tumor)
+        if truth:
+            for c in config["somatic"]["callers"]:
+                runs.append((tumor, mode, c, truth["truth_vcf"], truth["eval_bed"]))
+    return runs
+
+
+def somatic_validation_inputs():
+    files = []
+    for tumor, mode, c, truth, bed in somatic_validation_runs():
+        files += [f"results/somatic/{c}/{tumor}.{mode}.vcf.gz", truth, bed]
+    return files
+
+
+def somatic_validation_args():
+    return " ".join(
+        f"--run {tumor}:{mode}:{c}:results/somatic/{c}/{tumor}.{mode}.vcf.gz:{truth}:{bed}"
+        for tumor, mode, c, truth, bed in somatic_validation_runs()
+    )
+
+
+def panel_thresholds():
+    """Depths for `mosdepth --thresholds`: the reporting ones plus the TMB minimum depth."""
+    depths = set(config["somatic"]["coverage"]["thresholds"])
+    depths.add(config["somatic"]["tmb"]["min_depth"])
+    return sorted(depths)

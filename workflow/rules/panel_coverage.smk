@@ -1,0 +1,105 @@
+# Panel coverage QC for tumour and normal samples, on the unpadded targets: per-target and
+# per-gene depth, % bases >= thresholds, low-coverage targets, on-target rate, Picard HsMetrics.
+
+
+rule coverage_panel_mosdepth:
+    input:
+        unpack(analysis_bam_pair),
+        bed=somatic_targets(),
+    output:
+        regions="results/qc/panel/{sample}.regions.bed.gz",
+        thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
+        summary="results/qc/panel/{sample}.mosdepth.summary.txt",
+    log:
+        "logs/panel/mosdepth/{sample}.log",
+    conda:
+        "../../envs/mosdepth.yaml"
+    threads: 2
+    params:
+        prefix=lambda w, output: output.summary.replace(".mosdepth.summary.txt", ""),
+        thresholds=",".join(map(str, panel_thresholds())),
+    message:
+        "Measuring coverage of {wildcards.sample} on the panel targets (mosdepth)"
+    shell:
+        "mosdepth --threads {threads} --no-per-base --by {input.bed}"
+        " --thresholds {params.thresholds} {params.prefix} {input.bam} 2> {log}"
+
+
+rule count_on_target_reads:
+    input:
+        unpack(analysis_bam_pair),
+        bed=somatic_targets(),
+    output:
+        "results/qc/panel/{sample}.on_target_reads.txt",
+    log:
+        "logs/panel/on_target/{sample}.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        # primary, mapped, non-duplicate reads; then those overlapping a target
+        "(samtools view -c -F 0xD04 {input.bam} && samtools view -c -F 0xD04"
+        " -L {input.bed} {input.bam}) > {output} 2> {log}"
+
+
+rule report_panel_coverage:
+    input:
+        regions="results/qc/panel/{sample}.regions.bed.gz",
+        thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
+        reads="results/qc/panel/{sample}.on_target_reads.txt",
+        script=f"{SCRIPTS}/panel_coverage.py",
+    output:
+        per_target="results/qc/panel/{sample}.per_target.tsv",
+        per_gene="results/qc/panel/{sample}.per_gene.tsv",
+        low="results/qc/panel/{sample}.low_coverage.bed",
+        multiqc="results/qc/panel/{sample}.panel_mqc.tsv",
+    log:
+        "logs/panel/report/{sample}.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        min_depth=config["somatic"]["coverage"]["min_mean_depth"],
+    shell:
+        "python {input.script} --sample {wildcards.sample} --regions {input.regions}"
+        " --thresholds {input.thresholds} --reads {input.reads}"
+        " --min-mean-depth {params.min_depth} --per-target {output.per_target}"
+        " --per-gene {output.per_gene} --low-coverage {output.low}"
+        " --multiqc {output.multiqc} 2> {log}"
+
+
+rule targets_interval_list:
+    input:
+        bed=somatic_targets(),
+        dict=REF_DICT,
+    output:
+        "results/qc/panel/targets.interval_list",
+    log:
+        "logs/panel/interval_list.log",
+    conda:
+        "../../envs/picard.yaml"
+    resources:
+        mem_mb=1000,
+    shell:
+        "picard -Xmx{resources.mem_mb}m BedToIntervalList -I {input.bed} -SD {input.dict}"
+        " -O {output} 2> {log}"
+
+
+rule hs_metrics_picard:
+    input:
+        unpack(analysis_bam_pair),
+        intervals="results/qc/panel/targets.interval_list",
+        ref=REF,
+        fai=REF_FAI,
+    output:
+        "results/qc/panel/{sample}.hs_metrics.txt",
+    log:
+        "logs/panel/hs_metrics/{sample}.log",
+    conda:
+        "../../envs/picard.yaml"
+    resources:
+        mem_mb=2000,
+    message:
+        "Collecting hybrid-selection metrics of {wildcards.sample} (Picard CollectHsMetrics)"
+    shell:
+        "picard -Xmx{resources.mem_mb}m CollectHsMetrics -I {input.bam} -O {output}"
+        " -R {input.ref} -BAIT_INTERVALS {input.intervals}"
+        " -TARGET_INTERVALS {input.intervals} 2> {log}"
