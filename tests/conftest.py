@@ -24,6 +24,7 @@ PATH_KEYS = [
     ("annotation", "snpeff", "gff3"),
     ("annotation", "vep", "cache_dir"),
     ("identity", "sites"),
+    ("somatic", "targets"),
 ]
 
 
@@ -60,6 +61,9 @@ def make_config(
             node = node[k]
         node[keys[-1]] = absolute(node[keys[-1]])
     cfg["identity"]["expected"] = {k: absolute(v) for k, v in cfg["identity"]["expected"].items()}
+    for entry in cfg.get("validation_somatic", {}).values():
+        for k in ("truth_vcf", "eval_bed"):
+            entry[k] = absolute(entry[k])
     for entry in cfg.get("validation", {}).values():
         for k in ("truth_vcf", "confident_bed"):
             entry[k] = absolute(entry[k])

@@ -62,10 +62,13 @@ rule call_somatic_freebayes:
         "../../envs/freebayes.yaml"
     params:
         extra=config["somatic"]["freebayes_extra"],
+        order=lambda w: ",".join([w.tumor] + ([normal_of(w)] if normal_of(w) else [])),
     message:
         "Calling somatic candidates in {wildcards.tumor} ({wildcards.mode}, freebayes)"
     shell:
+        # columns: tumour first, then normal (freebayes sorts them by name)
         "(freebayes -f {input.ref} -t {input.targets} {params.extra} {input.bams}"
+        " | bcftools view -s {params.order} -Ou"
         " | bcftools norm -f {input.ref} -m -any -Oz -o {output}) 2> {log}"
 
 

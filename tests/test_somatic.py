@@ -1,0 +1,303 @@
+"""Cancer panel path: sheet rules, somatic classification, real runs on the spike-in pair,
+swapped-normal detection, panel coverage vs samtools depth, TMB, and Mutect2/MSI command lines."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pysam
+import pytest
+import somatic
+
+import sheets
+from conftest import REPO, absolute, make_config, snakemake
+
+SPIKES = REPO / "resources/test/somatic/NA12878_S1_spike.somatic_truth.vcf.gz"
+GERMLINE_TRUTH = REPO / "resources/test/truth/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz"
+
+
+# ------------------------------------------------------------------ sheet rules
+
+
+def sheet(tmp_path: Path, rows: str) -> pd.DataFrame:
+    path = tmp_path / "samples.tsv"
+    path.write_text("sample\tpatient\ttype\tnormal\n" + rows)
+    return sheets.read_sheet(path, ["sample"])
+
+
+def test_pairs_inferred_named_and_tumour_only(tmp_path):
+    df = sheet(
+        tmp_path, "T1\tP1\ttumor\t\nN1\tP1\tnormal\t\nT2\tP2\ttumor\t\nT3\tP1\ttumor\tnone\n"
+    )
+    assert sheets.tumor_normal_pairs(df, "samples.tsv") == {"T1": "N1", "T2": None, "T3": None}
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("N1\tP1\tnormal\t\nN2\tP1\tnormal\t\n", "line 3: patient 'P1' already has a normal"),
+        ("T1\tP1\ttumor\tN9\n", "line 2: tumour 'T1': its normal 'N9' is not in the sample sheet"),
+        ("T1\tP1\ttumor\tG1\nG1\tP1\tgermline\t\n", "its normal 'G1' has type 'germline'"),
+        ("T1\tP1\ttumor\tN2\nN2\tP2\tnormal\t\n", "its normal 'N2' belongs to patient 'P2'"),
+    ],
+)
+def test_pair_rules(tmp_path, rows, message):
+    with pytest.raises(sheets.InputError, match=message):
+        sheets.tumor_normal_pairs(sheet(tmp_path, rows), "samples.tsv")
+
+
+def test_tumour_and_normal_cannot_share_a_unit(tmp_path):
+    samples = pd.read_csv(REPO / "config/samples.tsv", sep="\t", dtype=str)
+    units = pd.read_csv(REPO / "config/units.tsv", sep="\t", dtype=str)
+    for col in ("fq1", "fq2"):
+        units[col] = units[col].map(absolute)
+    normal = units["sample"] == "NA12878_N"
+    units.loc[normal, ["fq1", "fq2"]] = units.loc[
+        units["sample"] == "NA12878_T", ["fq1", "fq2"]
+    ].values
+    proc = snakemake(tmp_path, make_config(tmp_path, units=units, samples=samples), "-n")
+    assert proc.returncode != 0
+    assert "is already used on line" in proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------ classification model
+
+
+T = somatic.Thresholds()
+
+
+def test_low_vaf_spike_with_clean_normal_passes():
+    reasons, stats = somatic.classify((15, 2), (27, 0), T)  # spike9: 2 of 17 reads
+    assert reasons == [] and stats["TLOD"] > T.min_tumor_lod and stats["NLOD"] > 2
+
+
+def test_germline_het_in_normal_is_not_somatic():
+    reasons, _ = somatic.classify((12, 13), (11, 12), T)
+    assert "NormalEvidence" in reasons
+
+
+def test_weak_tumour_evidence_and_thin_normal():
+    assert "LowTumorAlt" in somatic.classify((30, 1), (30, 0), T)[0]
+    assert "LowNormalDepth" in somatic.classify((10, 8), (3, 0), T)[0]
+
+
+def test_tumour_only_flags_germline_like_vaf_but_not_low_vaf():
+    assert somatic.classify((10, 10), None, T)[0] == ["LikelyGermline"]
+    assert somatic.classify((0, 25), None, T)[0] == ["LikelyGermline"]
+    assert somatic.classify((23, 4), None, T)[0] == []  # VAF 0.15 at 27x: not germline-like
+    assert "LikelyGermline" in somatic.classify((23, 4), None, T, in_germline_resource=True)[0]
+
+
+def test_binomial_test_matches_known_values():
+    assert somatic.binomial_two_sided(5, 10, 0.5) == pytest.approx(1.0)
+    assert somatic.binomial_two_sided(0, 10, 0.5) == pytest.approx(2 / 1024)
+
+
+# ------------------------------------------------------------------ real runs (bundled data)
+
+
+def calls(vcf: Path) -> dict[tuple[str, int, str, str], set[str]]:
+    with pysam.VariantFile(str(vcf)) as handle:
+        return {(r.chrom, r.pos, r.ref, r.alts[0]): set(r.filter.keys()) for r in handle}
+
+
+def truth_keys(vcf: Path) -> set[tuple[str, int, str, str]]:
+    with pysam.VariantFile(str(vcf)) as handle:
+        return {(r.chrom, r.pos, r.ref, a) for r in handle for a in r.alts}
+
+
+def test_paired_mode_calls_every_spike_and_no_germline_variant(demo_run):
+    got = calls(demo_run / "results/somatic/freebayes/NA12878_T.paired.vcf.gz")
+    spikes = truth_keys(SPIKES)
+    assert len(spikes) == 10
+    for key in spikes:  # every spike has VAF >= 10%
+        assert got.get(key) == {"PASS"}, (key, got.get(key))
+    germline = truth_keys(GERMLINE_TRUTH)
+    assert not [k for k, f in got.items() if k in germline and f == {"PASS"}]
+    with pysam.VariantFile(
+        str(demo_run / "results/somatic/freebayes/NA12878_T.paired.vcf.gz")
+    ) as v:
+        assert list(v.header.samples) == ["NA12878_T", "NA12878_N"]
+        rec = next(r for r in v if "PASS" in r.filter.keys())
+        for s in ("NA12878_T", "NA12878_N"):
+            assert rec.samples[s]["AD"] and rec.samples[s]["AF"] is not None
+
+
+def test_tumour_only_reports_spikes_and_flags_germline(demo_run):
+    got = calls(demo_run / "results/somatic/freebayes/NA12878_T.tumor_only.vcf.gz")
+    for key in truth_keys(SPIKES):
+        assert key in got, f"spike {key} not reported in tumour-only mode"
+    germline = [f for k, f in got.items() if k in truth_keys(GERMLINE_TRUTH)]
+    flagged = sum("LikelyGermline" in f for f in germline)
+    assert len(germline) >= 30
+    # one germline het shows only 3 of 18 tumour reads: indistinguishable from a subclonal
+    # somatic variant without a normal or a population resource
+    assert flagged / len(germline) >= 0.95, (flagged, len(germline))
+
+
+def test_somatic_summary(demo_run):
+    table = pd.read_csv(demo_run / "results/validation/somatic_summary.tsv", sep="\t")
+    assert list(table.columns) == [
+        "tumor",
+        "caller",
+        "mode",
+        "tp",
+        "fp",
+        "fn",
+        "precision",
+        "recall",
+    ]
+    paired = table[table["mode"] == "paired"].iloc[0]
+    assert (paired["tp"], paired["fn"]) == (10, 0)
+
+
+def test_tmb_json(demo_run):
+    import json
+
+    tmb = json.loads((demo_run / "results/somatic/tmb/NA12878_T.paired.json").read_text())
+    assert tmb["callable_bp"] > 5000 and tmb["tmb_per_mb"] is not None
+    assert "callable target territory" in tmb["definition"]
+    # chr20 of the test genome has no annotation: no coding variant, all PASS still counted
+    assert tmb["nonsynonymous_coding_variants"] == 0 and tmb["all_pass_variants"] >= 9
+    html = (demo_run / "results/multiqc/multiqc_report.html").read_text()
+    for section in ("Tumour mutational burden", "Panel coverage", "HsMetrics"):
+        assert section in html
+
+
+def test_panel_coverage_agrees_with_samtools_depth(demo_run):
+    table = pd.read_csv(demo_run / "results/qc/panel/NA12878_T.per_target.tsv", sep="\t")
+    assert len(table) == 22
+    bam = demo_run / "results/mapping/NA12878_T.dedup.bam"
+    for row in table.iloc[::5].itertuples():
+        out = subprocess.run(
+            [
+                "samtools",
+                "depth",
+                "-a",
+                "-s",
+                "-r",
+                f"{row.contig}:{row.start + 1}-{row.end}",
+                str(bam),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        depths = [int(line.split("\t")[2]) for line in out]
+        assert len(depths) == row.length
+        assert row.mean_depth == pytest.approx(sum(depths) / len(depths), abs=0.02), row.target
+        at20 = 100 * sum(d >= 20 for d in depths) / len(depths)
+        assert row.pct_ge_20x == pytest.approx(at20, abs=0.01)
+    low = (demo_run / "results/qc/panel/NA12878_T.low_coverage.bed").read_text().splitlines()
+    assert {line.split("\t")[3] for line in low} == set(table.loc[table.mean_depth < 20, "target"])
+
+
+def test_swapped_normal_stops_that_patient(tmp_path):
+    samples = pd.DataFrame(
+        {"sample": ["TUM", "NOR"], "patient": ["P1", "P1"], "type": ["tumor", "normal"]}
+    )
+    reads = {
+        s: [absolute(f"resources/test/reads/{s}_L001_R{m}.fastq.gz") for m in (1, 2)]
+        for s in ("SIM01", "SIM02")
+    }
+    units = pd.DataFrame(
+        [  # the "normal" is another person's reads
+            {"sample": "TUM", "unit": "L1", "fq1": reads["SIM01"][0], "fq2": reads["SIM01"][1]},
+            {"sample": "NOR", "unit": "L1", "fq1": reads["SIM02"][0], "fq2": reads["SIM02"][1]},
+        ]
+    )
+    targets = tmp_path / "targets.bed"
+    targets.write_text("chr21\t5100000\t5160000\tPANEL_1\n")
+    cfg = make_config(
+        tmp_path,
+        {
+            "somatic": {"targets": str(targets)},
+            "annotation": {"tool": "none"},
+            "validation": {},
+            "validation_somatic": {},
+            "identity": {"expected": {}},
+        },
+        units=units,
+        samples=samples,
+    )
+    proc = snakemake(tmp_path, cfg, "--until", "classify_somatic_freebayes", "--keep-going")
+    assert proc.returncode != 0
+    log = (tmp_path / "logs/somatic/identity/TUM.log").read_text()
+    assert (
+        "TUMOUR/NORMAL IDENTITY CHECK FAILED: tumour TUM and normal NOR do not come from "
+        "the same person" in log
+    )
+    assert not (tmp_path / "results/somatic/freebayes/TUM.paired.vcf.gz").exists()
+    # tumour-only analysis of the same tumour does not depend on the normal and went through
+    assert (tmp_path / "results/somatic/freebayes/TUM.tumor_only.vcf.gz").exists()
+
+
+# ------------------------------------------------------------------ Mutect2 / MSI (dry run)
+
+
+@pytest.fixture(scope="module")
+def mutect2_commands(tmp_path_factory) -> str:
+    workdir = tmp_path_factory.mktemp("mutect2_dry")
+    germline = absolute("resources/test/truth/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz")
+    cfg = make_config(
+        workdir,
+        {
+            "somatic": {
+                "callers": ["mutect2"],
+                "germline_resource": germline,
+                "panel_of_normals": germline,
+                "contamination_sites": germline,
+                "msi": {"enabled": True},
+                "tmb": {"caller": "mutect2"},
+            }
+        },
+    )
+    return snakemake(workdir, cfg, "-n", "-p", check=True).stdout
+
+
+def test_mutect2_paired_and_tumour_only(mutect2_commands):
+    m2 = re.findall(r"gatk .*Mutect2 .*", mutect2_commands)
+    assert len(m2) == 2
+    paired = next(c for c in m2 if "-normal NA12878_N" in c)
+    assert "-I results/mapping/NA12878_T.dedup.bam -I results/mapping/NA12878_N.dedup.bam" in paired
+    tumor_only = next(c for c in m2 if "-normal NA12878_N" not in c)
+    assert "-I results/mapping/NA12878_N.dedup.bam" not in tumor_only
+    for cmd in m2:
+        assert "--germline-resource" in cmd and "--panel-of-normals" in cmd
+        assert "-L results/somatic/targets.padded.bed" in cmd
+        assert "--f1r2-tar-gz results/somatic/mutect2/NA12878_T." in cmd
+
+
+def test_mutect2_filtering_chain(mutect2_commands):
+    assert (
+        "LearnReadOrientationModel -I results/somatic/mutect2/NA12878_T.paired.f1r2.tar.gz"
+        in mutect2_commands
+    )
+    pileups = re.findall(r"GetPileupSummaries -I (\S+)", mutect2_commands)
+    assert sorted(pileups) == [
+        "results/mapping/NA12878_N.dedup.bam",
+        "results/mapping/NA12878_T.dedup.bam",
+    ]
+    assert "-matched results/somatic/contamination/NA12878_N.pileups.table" in mutect2_commands
+    filt = [
+        c for c in re.findall(r"gatk .*FilterMutectCalls.*", mutect2_commands) if ".paired." in c
+    ]
+    assert filt
+    for option in (
+        "--stats results/somatic/mutect2/NA12878_T.paired.unfiltered.vcf.gz.stats",
+        "--ob-priors results/somatic/mutect2/NA12878_T.paired.read_orientation_model",
+        "--contamination-table",
+        "--tumor-segmentation",
+    ):
+        assert option in filt[0]
+    assert "bcftools norm -f results/reference/genome.fa -m -any" in filt[0]
+
+
+def test_msisensor_pro_paired(mutect2_commands):
+    assert "msisensor-pro scan -d results/reference/genome.fa" in mutect2_commands
+    msi = re.findall(r"msisensor-pro msi .*", mutect2_commands)
+    assert len(msi) == 1
+    assert "-n results/mapping/NA12878_N.dedup.bam -t results/mapping/NA12878_T.dedup.bam" in msi[0]
