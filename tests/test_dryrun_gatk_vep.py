@@ -30,21 +30,21 @@ def gatk_commands(tmp_path_factory) -> str:
 
 def test_bqsr_per_sample_with_known_sites(gatk_commands):
     base = re.findall(r"gatk .*BaseRecalibrator.*", gatk_commands)
-    assert len(base) == 2  # one per sample, over all its lanes (SIM01 has two)
+    assert len(base) == 4  # one per sample (germline, tumour, normal), over all its lanes
     for cmd in base:
         assert f"--known-sites {KNOWN_SITES}" in cmd
         assert "-L results/reference/callable.bed" in cmd
     apply = re.findall(r"gatk .*ApplyBQSR.*", gatk_commands)
-    assert len(apply) == 2
+    assert len(apply) == 4
     assert "--bqsr-recal-file results/qc/bqsr/SIM01.recal_table.txt" in " ".join(apply)
 
 
 def test_haplotypecaller_gvcf_per_sample_and_chunk_on_recalibrated_bam(gatk_commands):
     hc = re.findall(r"gatk .*HaplotypeCaller.*", gatk_commands)
-    assert len(hc) == 4  # 2 samples x 2 chunks
+    assert len(hc) == 6  # 3 germline/normal samples x 2 chunks (tumours are not germline-called)
     for cmd in hc:
         assert "-ERC GVCF" in cmd
-        assert re.search(r"-I results/mapping/(NA12878|SIM01)\.recal\.bam", cmd)
+        assert re.search(r"-I results/mapping/(NA12878|SIM01|NA12878_N)\.recal\.bam", cmd)
         assert re.search(r"-L results/reference/intervals/000[01]\.bed", cmd)
         assert re.search(r"-Xmx\d+m", cmd)
 
@@ -77,7 +77,7 @@ def test_hard_filters_split_by_type(gatk_commands):
 def test_joint_calls_split_per_sample_then_gathered_and_normalised(gatk_commands):
     assert "bcftools view -s SIM01 --trim-alt-alleles --min-ac 1" in gatk_commands
     gather = [c for c in gatk_commands.splitlines() if "bcftools concat" in c]
-    assert len(gather) == 2
+    assert len(gather) == 3
     assert all("bcftools norm -f results/reference/genome.fa -m -any" in c for c in gather)
 
 
@@ -92,7 +92,7 @@ def test_vep_offline_cache_command(tmp_path):
     cfg = make_config(tmp_path, {"annotation": {"tool": "vep"}})
     out = snakemake(tmp_path, cfg, "-n", "-p", check=True).stdout
     vep = re.findall(r"vep --input_file .*", out)
-    assert len(vep) == 4  # 2 samples x 2 callers
+    assert len(vep) == 8  # 3 germline samples x 2 callers + tumour paired/tumour-only
     cache = str(REPO / "resources/test/vep_cache")
     for cmd in vep:
         for option in (

@@ -292,7 +292,7 @@ def test_deep_check_stops_unit_before_alignment(tmp_path):
     log = (tmp_path / "logs/preflight/NA12878.C0D8DACXX.1.log").read_text()
     assert f"FASTQ {bad}: gzip data is corrupt or truncated" in log
     assert not (tmp_path / "results/qc/fastp/NA12878.C0D8DACXX.1.fastp.json").exists()
-    assert not list((tmp_path / "results/mapping").glob("NA12878*"))
+    assert not list((tmp_path / "results/mapping").glob("NA12878.*"))
     # the other sample's units went through
     assert (tmp_path / "results/mapping/SIM01.dedup.bam").exists()
 
