@@ -32,6 +32,9 @@ include: "workflow/rules/identity.smk"
 include: "workflow/rules/provenance.smk"
 
 
+check_resource_names()
+
+
 rule all:
     default_target: True
     input:

@@ -22,6 +22,7 @@ import argparse
 import gzip
 import itertools
 import json
+import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -291,6 +292,14 @@ def check_indexed_vcf(path: str | Path, what: str) -> None:
     p = check_file(path, what)
     if not (Path(f"{p}.tbi").exists() or Path(f"{p}.csi").exists()):
         raise InputError(f"{what} {p}: no .tbi or .csi index next to it (run: tabix -p vcf {p})")
+
+
+def defined_rule_names(folder: Path) -> set[str]:
+    """Names of every rule in the workflow's .smk files (also those defined conditionally)."""
+    names: set[str] = set()
+    for smk in Path(folder).glob("*.smk"):
+        names.update(re.findall(r"^\s*rule (\w+):", smk.read_text(), flags=re.M))
+    return names
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ rule build_snpeff_db:
         "logs/snpeff/build.log",
     conda:
         "../../envs/snpeff.yaml"
+    threads: threads_for("build_snpeff_db")
     resources:
-        mem_mb=2000,
+        **resources_for("build_snpeff_db"),
     params:
         genome=config["annotation"]["snpeff"]["genome"],
         datadir=lambda w, output: Path(output.db).parent.parent,
@@ -51,7 +52,9 @@ if config["annotation"]["tool"] == "vep":
             **annotation_wildcards(),
         conda:
             "../../envs/vep.yaml"
-        threads: 2
+        threads: threads_for("annotate_variants_vep")
+        resources:
+            **resources_for("annotate_variants_vep"),
         params:
             cache_version=config["annotation"]["vep"]["cache_version"],
             species=config["annotation"]["vep"]["species"],
@@ -85,8 +88,9 @@ else:
             **annotation_wildcards(),
         conda:
             "../../envs/snpeff.yaml"
+        threads: threads_for("annotate_variants_snpeff")
         resources:
-            mem_mb=2000,
+            **resources_for("annotate_variants_snpeff"),
         params:
             genome=config["annotation"]["snpeff"]["genome"],
             extra=config["annotation"]["snpeff"]["extra"],

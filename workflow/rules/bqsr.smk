@@ -17,8 +17,9 @@ rule recalibrate_base_qualities:
         "logs/gatk/base_recalibrator/{sample}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("recalibrate_base_qualities")
     resources:
-        mem_mb=4000,
+        **resources_for("recalibrate_base_qualities"),
     params:
         known=lambda w, input: " ".join(f"--known-sites {k}" for k in input.known),
     message:
@@ -42,8 +43,9 @@ rule apply_base_recalibration:
         "logs/gatk/apply_bqsr/{sample}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("apply_base_recalibration")
     resources:
-        mem_mb=4000,
+        **resources_for("apply_base_recalibration"),
     message:
         "Applying base recalibration to {wildcards.sample} (ApplyBQSR)"
     shell:

@@ -15,6 +15,9 @@ rule gather_calls:
         "logs/gather_calls/{caller}/{sample}.log",
     conda:
         "../../envs/bcftools.yaml"
+    threads: threads_for("gather_calls")
+    resources:
+        **resources_for("gather_calls"),
     message:
         "Gathering and normalising {wildcards.caller} calls of {wildcards.sample}"
     shell:

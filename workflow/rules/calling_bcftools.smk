@@ -13,6 +13,9 @@ rule call_variants_bcftools:
         "logs/bcftools_call/{sample}.{chunk}.log",
     conda:
         "../../envs/bcftools.yaml"
+    threads: threads_for("call_variants_bcftools")
+    resources:
+        **resources_for("call_variants_bcftools"),
     params:
         mpileup=config["calling"]["bcftools"]["mpileup_extra"],
         call=config["calling"]["bcftools"]["call_extra"],

@@ -13,6 +13,9 @@ rule call_variants_freebayes:
         "logs/freebayes/{sample}.{chunk}.log",
     conda:
         "../../envs/freebayes.yaml"
+    threads: threads_for("call_variants_freebayes")
+    resources:
+        **resources_for("call_variants_freebayes"),
     params:
         extra=config["calling"]["freebayes"]["extra"],
         filters=caller_filters("freebayes"),

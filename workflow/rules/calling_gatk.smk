@@ -17,9 +17,9 @@ rule call_gvcf_haplotypecaller:
         "logs/gatk/haplotypecaller/{sample}.{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
-    threads: 2
+    threads: threads_for("call_gvcf_haplotypecaller")
     resources:
-        mem_mb=4000,
+        **resources_for("call_gvcf_haplotypecaller"),
     params:
         extra=config["calling"]["gatk"]["haplotypecaller_extra"],
     message:
@@ -43,8 +43,9 @@ rule import_gvcfs_genomicsdb:
         "logs/gatk/genomicsdbimport/{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("import_gvcfs_genomicsdb")
     resources:
-        mem_mb=4000,
+        **resources_for("import_gvcfs_genomicsdb"),
     params:
         gvcfs=lambda w, input: " ".join(f"-V {g}" for g in input.gvcfs),
     message:
@@ -68,8 +69,9 @@ rule genotype_gvcfs:
         "logs/gatk/genotypegvcfs/{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("genotype_gvcfs")
     resources:
-        mem_mb=4000,
+        **resources_for("genotype_gvcfs"),
     message:
         "Joint genotyping of all samples, chunk {wildcards.chunk} (GenotypeGVCFs)"
     shell:
@@ -88,8 +90,9 @@ rule hard_filter_gatk:
         "logs/gatk/variantfiltration/{chunk}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("hard_filter_gatk")
     resources:
-        mem_mb=2000,
+        **resources_for("hard_filter_gatk"),
     params:
         snv=gatk_filter_args("snv"),
         indel=gatk_filter_args("indel"),
@@ -119,6 +122,9 @@ rule split_joint_calls_gatk:
         "logs/gatk/split/{sample}.{chunk}.log",
     conda:
         "../../envs/bcftools.yaml"
+    threads: threads_for("split_joint_calls_gatk")
+    resources:
+        **resources_for("split_joint_calls_gatk"),
     shell:
         "bcftools view -s {wildcards.sample} --trim-alt-alleles --min-ac 1 -Oz -o {output}"
         " {input} 2> {log}"

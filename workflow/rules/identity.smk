@@ -13,6 +13,9 @@ rule prepare_fingerprint_sites:
         "logs/identity/prepare_sites.log",
     conda:
         "../../envs/bcftools.yaml"
+    threads: threads_for("prepare_fingerprint_sites")
+    resources:
+        **resources_for("prepare_fingerprint_sites"),
     shell:
         # `bcftools call -C alleles` wants the alleles as a tab-delimited targets file
         "(bcftools query -f '%CHROM\\t%POS\\t%REF,%ALT\\n' {input} | bgzip -c > {output.tsv}"
@@ -32,6 +35,9 @@ rule fingerprint_sample:
         "logs/identity/fingerprint/{sample}.log",
     conda:
         "../../envs/bcftools.yaml"
+    threads: threads_for("fingerprint_sample")
+    resources:
+        **resources_for("fingerprint_sample"),
     message:
         "Genotyping {wildcards.sample} at the fingerprint sites"
     shell:
@@ -49,6 +55,9 @@ rule idxstats_sample:
         "logs/identity/idxstats/{sample}.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: threads_for("idxstats_sample")
+    resources:
+        **resources_for("idxstats_sample"),
     shell:
         "samtools idxstats {input.bam} > {output} 2> {log}"
 
@@ -65,6 +74,9 @@ rule check_identity_concordance:
         "logs/identity/concordance.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("check_identity_concordance")
+    resources:
+        **resources_for("check_identity_concordance"),
     params:
         fingerprints=lambda w, input: " ".join(
             f"{s}={f}" for s, f in zip(SAMPLES, input.fingerprints)
@@ -95,6 +107,9 @@ rule check_sex:
         "logs/identity/sex.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("check_sex")
+    resources:
+        **resources_for("check_sex"),
     params:
         idxstats=lambda w, input: " ".join(f"{s}={f}" for s, f in zip(SAMPLES, input.idxstats)),
         reported=" ".join(f"{s}={x}" for s, x in reported_sex().items()),
@@ -113,6 +128,9 @@ rule gate_identity:
         "logs/identity/gate.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("gate_identity")
+    resources:
+        **resources_for("gate_identity"),
     params:
         enforce=config["identity"]["fail_on_mismatch"],
     message:

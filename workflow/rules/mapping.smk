@@ -15,7 +15,9 @@ rule map_reads_bwa:
         "logs/bwa/{sample}.{unit}.log",
     conda:
         "../../envs/bwa.yaml"
-    threads: 2
+    threads: threads_for("map_reads_bwa")
+    resources:
+        **resources_for("map_reads_bwa"),
     params:
         rg=unit_read_group,
         extra=config["mapping"]["bwa_extra"],
@@ -36,7 +38,9 @@ rule merge_units:
         "logs/samtools_merge/{sample}.log",
     conda:
         "../../envs/samtools.yaml"
-    threads: 2
+    threads: threads_for("merge_units")
+    resources:
+        **resources_for("merge_units"),
     shell:
         "samtools merge -f -@ {threads} -o {output} {input} 2> {log}"
 
@@ -53,8 +57,9 @@ if config["mapping"]["markdup"] == "picard":
             "logs/picard_markdup/{sample}.log",
         conda:
             "../../envs/picard.yaml"
+        threads: threads_for("mark_duplicates_picard")
         resources:
-            mem_mb=4000,
+            **resources_for("mark_duplicates_picard"),
         message:
             "Marking duplicates in {wildcards.sample} (Picard)"
         shell:
@@ -73,7 +78,9 @@ else:
             "logs/samtools_markdup/{sample}.log",
         conda:
             "../../envs/samtools.yaml"
-        threads: 2
+        threads: threads_for("mark_duplicates_samtools")
+        resources:
+            **resources_for("mark_duplicates_samtools"),
         message:
             "Marking duplicates in {wildcards.sample} (samtools markdup)"
         shell:
@@ -90,5 +97,8 @@ rule index_bam:
         "logs/samtools_index/{name}.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: threads_for("index_bam")
+    resources:
+        **resources_for("index_bam"),
     shell:
         "samtools index {input} 2> {log}"

@@ -14,7 +14,9 @@ rule coverage_panel_mosdepth:
         "logs/panel/mosdepth/{sample}.log",
     conda:
         "../../envs/mosdepth.yaml"
-    threads: 2
+    threads: threads_for("coverage_panel_mosdepth")
+    resources:
+        **resources_for("coverage_panel_mosdepth"),
     params:
         prefix=lambda w, output: output.summary.replace(".mosdepth.summary.txt", ""),
         thresholds=",".join(map(str, panel_thresholds())),
@@ -35,6 +37,9 @@ rule count_on_target_reads:
         "logs/panel/on_target/{sample}.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: threads_for("count_on_target_reads")
+    resources:
+        **resources_for("count_on_target_reads"),
     shell:
         # primary, mapped, non-duplicate reads; then those overlapping a target
         "(samtools view -c -F 0xD04 {input.bam} && samtools view -c -F 0xD04"
@@ -56,6 +61,9 @@ rule report_panel_coverage:
         "logs/panel/report/{sample}.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("report_panel_coverage")
+    resources:
+        **resources_for("report_panel_coverage"),
     params:
         min_depth=config["somatic"]["coverage"]["min_mean_depth"],
     shell:
@@ -76,8 +84,9 @@ rule targets_interval_list:
         "logs/panel/interval_list.log",
     conda:
         "../../envs/picard.yaml"
+    threads: threads_for("targets_interval_list")
     resources:
-        mem_mb=1000,
+        **resources_for("targets_interval_list"),
     shell:
         "picard -Xmx{resources.mem_mb}m BedToIntervalList -I {input.bed} -SD {input.dict}"
         " -O {output} 2> {log}"
@@ -95,8 +104,9 @@ rule hs_metrics_picard:
         "logs/panel/hs_metrics/{sample}.log",
     conda:
         "../../envs/picard.yaml"
+    threads: threads_for("hs_metrics_picard")
     resources:
-        mem_mb=2000,
+        **resources_for("hs_metrics_picard"),
     message:
         "Collecting hybrid-selection metrics of {wildcards.sample} (Picard CollectHsMetrics)"
     shell:

@@ -10,6 +10,9 @@ rule write_resolved_config:
         "logs/provenance/config.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("write_resolved_config")
+    resources:
+        **resources_for("write_resolved_config"),
     params:
         config=lambda w: json.dumps(config, sort_keys=True, indent=1),
     shell:
@@ -26,6 +29,9 @@ rule check_fastq_pair:
         "logs/preflight/{sample}.{unit}.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("check_fastq_pair")
+    resources:
+        **resources_for("check_fastq_pair"),
     message:
         "Checking the FASTQ pair of {wildcards.sample} unit {wildcards.unit} (integrity, names)"
     shell:
@@ -45,6 +51,9 @@ rule check_reference_inputs:
         "logs/preflight/reference.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("check_reference_inputs")
+    resources:
+        **resources_for("check_reference_inputs"),
     message:
         "Checking the reference and every BED/VCF/GFF3 input against its contigs"
     shell:

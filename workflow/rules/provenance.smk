@@ -15,6 +15,9 @@ rule write_provenance:
         "logs/provenance/provenance.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("write_provenance")
+    resources:
+        **resources_for("write_provenance"),
     params:
         workflow_version=WORKFLOW_VERSION,
         snakemake_version=snakemake.__version__,
@@ -37,6 +40,9 @@ rule write_manifest:
         "logs/provenance/manifest.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("write_manifest")
+    resources:
+        **resources_for("write_manifest"),
     message:
         "Writing the SHA-256 manifest of all inputs and deliverables"
     shell:

@@ -12,6 +12,9 @@ rule stats_alignments_samtools:
         "logs/samtools_stats/{sample}.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: threads_for("stats_alignments_samtools")
+    resources:
+        **resources_for("stats_alignments_samtools"),
     shell:
         "(samtools stats -r {input.ref} {input.bam} > {output.stats}"
         " && samtools flagstat {input.bam} > {output.flagstat}) 2> {log}"
@@ -30,7 +33,9 @@ rule coverage_mosdepth:
         "logs/mosdepth/{sample}.log",
     conda:
         "../../envs/mosdepth.yaml"
-    threads: 2
+    threads: threads_for("coverage_mosdepth")
+    resources:
+        **resources_for("coverage_mosdepth"),
     params:
         prefix=lambda w, output: output.summary.replace(".mosdepth.summary.txt", ""),
     message:
@@ -50,6 +55,9 @@ rule stats_calls_bcftools:
         "logs/bcftools_stats/{caller}/{sample}.log",
     conda:
         "../../envs/bcftools.yaml"
+    threads: threads_for("stats_calls_bcftools")
+    resources:
+        **resources_for("stats_calls_bcftools"),
     shell:
         # MultiQC names the sample after the ID line: make it sample_caller, not the file name
         "(bcftools stats -F {input.ref} -s - {input.vcf}"
@@ -64,6 +72,9 @@ rule report_tool_versions:
         "logs/versions/{env}.log",
     conda:
         lambda w: f"../../envs/{w.env}.yaml"
+    threads: threads_for("report_tool_versions")
+    resources:
+        **resources_for("report_tool_versions"),
     params:
         commands=lambda w: tool_version_commands(w.env),
     message:
@@ -82,6 +93,9 @@ rule report_multiqc:
         "logs/multiqc.log",
     conda:
         "../../envs/multiqc.yaml"
+    threads: threads_for("report_multiqc")
+    resources:
+        **resources_for("report_multiqc"),
     message:
         "Collecting all QC into the MultiQC report"
     shell:

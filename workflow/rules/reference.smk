@@ -11,6 +11,9 @@ rule prepare_reference:
         "logs/reference/prepare_reference.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: threads_for("prepare_reference")
+    resources:
+        **resources_for("prepare_reference"),
     message:
         "Decompressing/copying the reference FASTA"
     shell:
@@ -28,6 +31,9 @@ rule index_reference_faidx:
         "logs/reference/faidx.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: threads_for("index_reference_faidx")
+    resources:
+        **resources_for("index_reference_faidx"),
     shell:
         "samtools faidx {input} 2> {log}"
 
@@ -41,6 +47,9 @@ rule index_reference_dict:
         "logs/reference/dict.log",
     conda:
         "../../envs/samtools.yaml"
+    threads: threads_for("index_reference_dict")
+    resources:
+        **resources_for("index_reference_dict"),
     shell:
         "samtools dict {input} -o {output} 2> {log}"
 
@@ -54,6 +63,9 @@ rule index_reference_bwa:
         "logs/reference/bwa_index.log",
     conda:
         "../../envs/bwa.yaml"
+    threads: threads_for("index_reference_bwa")
+    resources:
+        **resources_for("index_reference_bwa"),
     message:
         "Building the bwa index (once per reference)"
     shell:
@@ -74,6 +86,9 @@ rule make_intervals:
         "logs/reference/make_intervals.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("make_intervals")
+    resources:
+        **resources_for("make_intervals"),
     params:
         targets=lambda w, input: f"--targets {input.targets} " if input.targets else "",
         padding=config["targets"]["padding"],

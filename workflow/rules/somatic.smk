@@ -15,6 +15,9 @@ rule pad_somatic_targets:
         "logs/somatic/pad_targets.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("pad_somatic_targets")
+    resources:
+        **resources_for("pad_somatic_targets"),
     params:
         padding=config["somatic"]["padding"],
     shell:
@@ -33,6 +36,9 @@ rule check_tumor_normal_identity:
         "logs/somatic/identity/{tumor}.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("check_tumor_normal_identity")
+    resources:
+        **resources_for("check_tumor_normal_identity"),
     params:
         normal=lambda w: PAIRS[w.tumor],
         min_depth=config["identity"]["min_depth"],
@@ -60,6 +66,9 @@ rule call_somatic_freebayes:
         "logs/somatic/freebayes/{tumor}.{mode}.log",
     conda:
         "../../envs/freebayes.yaml"
+    threads: threads_for("call_somatic_freebayes")
+    resources:
+        **resources_for("call_somatic_freebayes"),
     params:
         extra=config["somatic"]["freebayes_extra"],
         order=lambda w: ",".join([w.tumor] + ([normal_of(w)] if normal_of(w) else [])),
@@ -84,6 +93,9 @@ rule classify_somatic_freebayes:
         "logs/somatic/classify/{tumor}.{mode}.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("classify_somatic_freebayes")
+    resources:
+        **resources_for("classify_somatic_freebayes"),
     params:
         normal=lambda w: f"--normal {normal_of(w)}" if normal_of(w) else "",
         thresholds=json.dumps(config["somatic"]["classification"]),
@@ -115,9 +127,9 @@ rule call_somatic_mutect2:
         "logs/somatic/mutect2/{tumor}.{mode}.log",
     conda:
         "../../envs/gatk.yaml"
-    threads: 2
+    threads: threads_for("call_somatic_mutect2")
     resources:
-        mem_mb=4000,
+        **resources_for("call_somatic_mutect2"),
     params:
         inputs=lambda w, input: " ".join(f"-I {b}" for b in input.bams),
         normal=lambda w: f"-normal {normal_of(w)}" if normal_of(w) else "",
@@ -141,8 +153,9 @@ rule learn_read_orientation_model:
         "logs/somatic/orientation/{tumor}.{mode}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("learn_read_orientation_model")
     resources:
-        mem_mb=2000,
+        **resources_for("learn_read_orientation_model"),
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' LearnReadOrientationModel -I {input}"
         " -O {output} 2> {log}"
@@ -159,8 +172,9 @@ rule get_pileup_summaries:
         "logs/somatic/pileups/{sample}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("get_pileup_summaries")
     resources:
-        mem_mb=2000,
+        **resources_for("get_pileup_summaries"),
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' GetPileupSummaries -I {input.bam}"
         " -V {input.sites} -L {input.sites} -O {output} 2> {log}"
@@ -179,8 +193,9 @@ rule calculate_contamination:
         "logs/somatic/contamination/{tumor}.{mode}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("calculate_contamination")
     resources:
-        mem_mb=2000,
+        **resources_for("calculate_contamination"),
     params:
         matched=lambda w, input: f"-matched {input.normal}" if input.normal else "",
     shell:
@@ -203,8 +218,9 @@ rule filter_mutect2_calls:
         "logs/somatic/filtermutectcalls/{tumor}.{mode}.log",
     conda:
         "../../envs/gatk.yaml"
+    threads: threads_for("filter_mutect2_calls")
     resources:
-        mem_mb=2000,
+        **resources_for("filter_mutect2_calls"),
     params:
         contamination=lambda w, input: (
             f"--contamination-table {input.contamination[0]}"
@@ -238,6 +254,9 @@ rule tumor_mutational_burden:
         "logs/somatic/tmb/{tumor}.{mode}.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("tumor_mutational_burden")
+    resources:
+        **resources_for("tumor_mutational_burden"),
     params:
         settings=json.dumps(config["somatic"]["tmb"]),
     message:
@@ -258,6 +277,9 @@ rule scan_microsatellites:
         "logs/somatic/msisensor_scan.log",
     conda:
         "../../envs/msisensor.yaml"
+    threads: threads_for("scan_microsatellites")
+    resources:
+        **resources_for("scan_microsatellites"),
     shell:
         "msisensor-pro scan -d {input} -o {output} 2> {log}"
 
@@ -273,7 +295,9 @@ rule msi_msisensor:
         "logs/somatic/msisensor/{tumor}.{mode}.log",
     conda:
         "../../envs/msisensor.yaml"
-    threads: 2
+    threads: threads_for("msi_msisensor")
+    resources:
+        **resources_for("msi_msisensor"),
     params:
         prefix=lambda w, output: output[0].replace(".txt", ""),
         tumor=lambda w, input: input.bams[0],
@@ -296,6 +320,9 @@ rule summarise_somatic_validation:
         "logs/validation/somatic_summary.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("summarise_somatic_validation")
+    resources:
+        **resources_for("summarise_somatic_validation"),
     params:
         runs=somatic_validation_args(),
     message:

@@ -14,7 +14,9 @@ rule trim_reads_fastp:
         "logs/fastp/{sample}.{unit}.log",
     conda:
         "../../envs/fastp.yaml"
-    threads: 2
+    threads: threads_for("trim_reads_fastp")
+    resources:
+        **resources_for("trim_reads_fastp"),
     params:
         extra=config["trimming"]["fastp_extra"],
     message:

@@ -12,6 +12,9 @@ rule normalise_truth:
         "logs/validation/normalise_truth/{sample}.log",
     conda:
         "../../envs/bcftools.yaml"
+    threads: threads_for("normalise_truth")
+    resources:
+        **resources_for("normalise_truth"),
     shell:
         "bcftools norm -f {input.ref} -Oz -o {output}" " {input.vcf} 2> {log}"
 
@@ -30,6 +33,9 @@ rule compare_calls_to_truth:
         "logs/validation/compare/{caller}.{sample}.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("compare_calls_to_truth")
+    resources:
+        **resources_for("compare_calls_to_truth"),
     message:
         "Comparing {wildcards.caller} calls of {wildcards.sample} with the truth set"
     shell:
@@ -51,6 +57,9 @@ rule summarise_validation:
         "logs/validation/summary.log",
     conda:
         "../../envs/python.yaml"
+    threads: threads_for("summarise_validation")
+    resources:
+        **resources_for("summarise_validation"),
     params:
         header_from=lambda w, input: input[0],
     shell:
