@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test test-slurm lint clean
 
 setup:  ## install Debian tools + Python virtualenv (idempotent)
 	bash scripts/setup_debian.sh
@@ -17,6 +17,9 @@ demo: setup  ## run the workflow on the bundled test dataset
 
 test: setup  ## run the test suite (unit, schema, dry-run and end-to-end tests)
 	python -m pytest tests -ra
+
+test-slurm: setup  ## the bundled dataset through a real local SLURM (installs + starts daemons)
+	DNASEQ_SLURM_TEST=1 python -m pytest tests/test_slurm.py -ra
 
 lint: setup  ## formatting and lint checks run before every commit
 	snakefmt --check Snakefile workflow/rules

@@ -11,6 +11,8 @@ rule prepare_fingerprint_sites:
         tbi="results/reference/fingerprint_sites.tsv.gz.tbi",
     log:
         "logs/identity/prepare_sites.log",
+    group:
+        "reference"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("prepare_fingerprint_sites")
@@ -33,6 +35,8 @@ rule fingerprint_sample:
         "results/qc/identity/{sample}.fingerprint.vcf.gz",
     log:
         "logs/identity/fingerprint/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("fingerprint_sample")
@@ -53,6 +57,8 @@ rule idxstats_sample:
         "results/qc/identity/{sample}.idxstats.txt",
     log:
         "logs/identity/idxstats/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("idxstats_sample")
@@ -72,6 +78,8 @@ rule check_identity_concordance:
         multiqc="results/qc/identity/concordance_mqc.tsv",
     log:
         "logs/identity/concordance.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_identity_concordance")
@@ -105,6 +113,8 @@ rule check_sex:
         multiqc="results/qc/identity/sex_check_mqc.tsv",
     log:
         "logs/identity/sex.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_sex")
@@ -126,6 +136,8 @@ rule gate_identity:
         "results/qc/identity/identity.ok",
     log:
         "logs/identity/gate.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("gate_identity")

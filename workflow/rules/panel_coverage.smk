@@ -12,6 +12,8 @@ rule coverage_panel_mosdepth:
         summary="results/qc/panel/{sample}.mosdepth.summary.txt",
     log:
         "logs/panel/mosdepth/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_panel_mosdepth")
@@ -35,6 +37,8 @@ rule count_on_target_reads:
         "results/qc/panel/{sample}.on_target_reads.txt",
     log:
         "logs/panel/on_target/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("count_on_target_reads")
@@ -59,6 +63,8 @@ rule report_panel_coverage:
         multiqc="results/qc/panel/{sample}.panel_mqc.tsv",
     log:
         "logs/panel/report/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("report_panel_coverage")
@@ -82,6 +88,8 @@ rule targets_interval_list:
         "results/qc/panel/targets.interval_list",
     log:
         "logs/panel/interval_list.log",
+    group:
+        "reference"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("targets_interval_list")
@@ -102,6 +110,8 @@ rule hs_metrics_picard:
         "results/qc/panel/{sample}.hs_metrics.txt",
     log:
         "logs/panel/hs_metrics/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("hs_metrics_picard")

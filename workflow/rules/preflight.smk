@@ -8,6 +8,8 @@ rule write_resolved_config:
         "results/provenance/config.json",
     log:
         "logs/provenance/config.log",
+    group:
+        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_resolved_config")
@@ -27,6 +29,8 @@ rule check_fastq_pair:
         "results/qc/preflight/{sample}.{unit}.fastq_check.json",
     log:
         "logs/preflight/{sample}.{unit}.log",
+    group:
+        "preflight"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_fastq_pair")
@@ -49,6 +53,8 @@ rule check_reference_inputs:
         "results/qc/preflight/reference.json",
     log:
         "logs/preflight/reference.log",
+    group:
+        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_reference_inputs")

@@ -13,6 +13,8 @@ rule write_provenance:
         multiqc="results/qc/provenance_mqc.yaml",
     log:
         "logs/provenance/provenance.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_provenance")
@@ -38,6 +40,8 @@ rule write_manifest:
         "results/manifest.tsv",
     log:
         "logs/provenance/manifest.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_manifest")

@@ -10,6 +10,8 @@ rule stats_alignments_samtools:
         flagstat="results/qc/samtools/{sample}.flagstat.txt",
     log:
         "logs/samtools_stats/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("stats_alignments_samtools")
@@ -31,6 +33,8 @@ rule coverage_mosdepth:
         regions="results/qc/mosdepth/{sample}.regions.bed.gz",
     log:
         "logs/mosdepth/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_mosdepth")
@@ -53,6 +57,8 @@ rule stats_calls_bcftools:
         "results/qc/bcftools_stats/{caller}/{sample}.txt",
     log:
         "logs/bcftools_stats/{caller}/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("stats_calls_bcftools")
@@ -70,6 +76,8 @@ rule report_tool_versions:
         "results/qc/versions/{env}_mqc_versions.yml",
     log:
         "logs/versions/{env}.log",
+    group:
+        "qc"
     conda:
         lambda w: f"../../envs/{w.env}.yaml"
     threads: threads_for("report_tool_versions")
@@ -91,6 +99,8 @@ rule report_multiqc:
         "results/multiqc/multiqc_report.html",
     log:
         "logs/multiqc.log",
+    group:
+        "reports"
     conda:
         "../../envs/multiqc.yaml"
     threads: threads_for("report_multiqc")

@@ -9,6 +9,8 @@ rule prepare_reference:
         REF,
     log:
         "logs/reference/prepare_reference.log",
+    group:
+        "reference"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("prepare_reference")
@@ -29,6 +31,8 @@ rule index_reference_faidx:
         REF_FAI,
     log:
         "logs/reference/faidx.log",
+    group:
+        "reference"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_faidx")
@@ -45,6 +49,8 @@ rule index_reference_dict:
         REF_DICT,
     log:
         "logs/reference/dict.log",
+    group:
+        "reference"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_dict")
@@ -84,6 +90,8 @@ rule make_intervals:
         chunks=expand("results/reference/intervals/{chunk}.bed", chunk=CHUNKS),
     log:
         "logs/reference/make_intervals.log",
+    group:
+        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("make_intervals")

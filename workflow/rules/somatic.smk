@@ -13,6 +13,8 @@ rule pad_somatic_targets:
         "results/somatic/targets.padded.bed",
     log:
         "logs/somatic/pad_targets.log",
+    group:
+        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("pad_somatic_targets")
@@ -252,6 +254,8 @@ rule tumor_mutational_burden:
         multiqc="results/somatic/tmb/{tumor}.{mode}_mqc.yaml",
     log:
         "logs/somatic/tmb/{tumor}.{mode}.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("tumor_mutational_burden")
@@ -318,6 +322,8 @@ rule summarise_somatic_validation:
         "results/validation/somatic_summary.tsv",
     log:
         "logs/validation/somatic_summary.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_somatic_validation")

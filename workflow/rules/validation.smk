@@ -10,6 +10,8 @@ rule normalise_truth:
         "results/validation/truth/{sample}.vcf.gz",
     log:
         "logs/validation/normalise_truth/{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("normalise_truth")
@@ -31,6 +33,8 @@ rule compare_calls_to_truth:
         "results/validation/{caller}/{sample}.tsv",
     log:
         "logs/validation/compare/{caller}.{sample}.log",
+    group:
+        "qc"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("compare_calls_to_truth")
@@ -55,6 +59,8 @@ rule summarise_validation:
         "results/validation/summary.tsv",
     log:
         "logs/validation/summary.log",
+    group:
+        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_validation")

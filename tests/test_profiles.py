@@ -1,0 +1,23 @@
+"""Every cluster/laptop profile resolves the whole DAG on the test config (dry run).
+
+The profiles deploy software with conda, which is not installable here; `--sdm env-modules`
+replaces that for the dry run only (no rule declares env modules, so nothing else changes).
+kubernetes and googlebatch need their plugins, credentials and a reachable bucket even for a
+dry run, so they are not checked here.
+"""
+
+import pytest
+
+from conftest import make_config, snakemake
+
+
+@pytest.mark.parametrize("profile", ["test", "local", "slurm", "slurm-test", "lsf", "sge"])
+def test_profile_dry_run(tmp_path, profile):
+    from conftest import REPO
+
+    cfg = make_config(tmp_path)
+    proc = snakemake(
+        tmp_path, cfg, "-n", "--profile", str(REPO / "profiles" / profile), "--sdm", "env-modules"
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-2000:]
+    assert "call_somatic_freebayes" in proc.stdout and "write_manifest" in proc.stdout
