@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from conftest import make_config  # noqa: E402
+from conftest import make_config, snakemake_command  # noqa: E402
 
 
 def main() -> None:
@@ -29,21 +29,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         configfile = make_config(workdir)
-        cmd = [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(configfile),
-            "--cores",
-            str(args.cores),
-            "--quiet",
-            "all",
-        ]
+        cmd = snakemake_command(workdir, configfile, "--quiet", "all")
+        cmd[cmd.index("--cores") + 1] = str(args.cores)
         start = time.perf_counter()
         subprocess.run(cmd, check=True)
         wall = time.perf_counter() - start

@@ -84,28 +84,36 @@ def make_config(
     return path
 
 
+def snakemake_command(workdir: Path, configfile: Path, *args: str) -> list[str]:
+    """The Snakemake command line the tests run (2 cores unless a profile is given)."""
+    cores = [] if any(a == "--profile" for a in args) else ["--cores", "2"]
+    return [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir), "--configfile", str(configfile), *cores, *args,
+    ]  # fmt: skip
+
+
+def tool_env() -> dict[str, str]:
+    """Environment with the virtualenv's bin (snakemake, shims) first on PATH."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+
+
 def snakemake(
-    workdir: Path, configfile: Path, *args: str, check: bool = False
+    workdir: Path, configfile: Path, *args: str, check: bool = False, prefix: tuple = ()
 ) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(configfile),
-        "--cores",
-        "2",
-        *args,
-    ]
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
+    cmd = [*prefix, *snakemake_command(workdir, configfile, *args)]
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=tool_env())
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
     return proc
+
+
+def units_table() -> pd.DataFrame:
+    """The shipped units sheet with absolute FASTQ paths."""
+    units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)
+    units["fq1"] = units["fq1"].map(absolute)
+    units["fq2"] = units["fq2"].map(absolute)
+    return units
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,7 @@
 import pandas as pd
 import pytest
 
-from conftest import REPO, absolute, make_config, snakemake
-
-
-def units_table() -> pd.DataFrame:
-    units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)
-    units["fq1"] = units["fq1"].map(absolute)
-    units["fq2"] = units["fq2"].map(absolute)
-    return units
+from conftest import make_config, snakemake, units_table
 
 
 @pytest.mark.parametrize(

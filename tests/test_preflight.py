@@ -11,7 +11,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from preflight import (
     check_bed_against_reference,
@@ -24,7 +23,7 @@ from preflight import (
     check_vcf_against_reference,
 )
 
-from conftest import REPO, absolute, make_config, snakemake
+from conftest import REPO, make_config, snakemake, units_table
 from sheets import InputError
 
 REC = "@r{i}/{m}\nACGTACGTAC\n+\nIIIIIIIIII\n"
@@ -239,13 +238,6 @@ def test_gff_on_other_naming(tmp_path):
 
 
 # ------------------------------------------------------------------ in the workflow
-
-
-def units_table() -> pd.DataFrame:
-    units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)
-    units["fq1"] = units["fq1"].map(absolute)
-    units["fq2"] = units["fq2"].map(absolute)
-    return units
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import runlock
 
-from conftest import REPO, absolute, make_config, snakemake
+from conftest import REPO, absolute, make_config, snakemake, snakemake_command, tool_env
 
 CALLERS = ["bcftools", "freebayes"]
 SAMPLES = ["NA12878", "SIM01"]
@@ -227,21 +227,8 @@ def test_kill_9_mid_run_resumes_to_identical_results(tmp_path, demo_run):
     """kill -9 of Snakemake and all its jobs during alignment; the same command resumes, and
     every variant record equals that of the uninterrupted run (determinism)."""
     cfg = make_config(tmp_path)
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "--configfile",
-        str(cfg),
-        "--cores",
-        "2",
-        "--rerun-incomplete",
-    ]
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    cmd = snakemake_command(tmp_path, cfg, "--rerun-incomplete")
+    env = tool_env()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env
     )
@@ -308,27 +295,6 @@ def test_whole_run_works_without_network(tmp_path):
     """The whole workflow in a network namespace with no interfaces: nothing it runs needs the
     network (snpEff with -nodownload, VEP with --offline)."""
     cfg = make_config(tmp_path)
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    proc = subprocess.run(
-        [
-            "unshare",
-            "-n",
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(cfg),
-            "--cores",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    proc = snakemake(tmp_path, cfg, prefix=("unshare", "-n"))
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert manifest.verify(tmp_path / "results/manifest.tsv") == []

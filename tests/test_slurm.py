@@ -9,12 +9,11 @@ the variant records equal those of a local run, and stops exactly the daemons it
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_config
+from conftest import REPO, make_config, snakemake
 
 SCRIPT = REPO / "tests/slurm/local_slurm.sh"
 
@@ -41,26 +40,7 @@ def records(vcf: Path) -> list[str]:
 
 def test_workflow_through_slurm_equals_local_run(local_slurm, tmp_path, demo_run):
     cfg = make_config(tmp_path)
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(cfg),
-            "--profile",
-            str(REPO / "profiles/slurm-test"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    proc = snakemake(tmp_path, cfg, "--profile", str(REPO / "profiles/slurm-test"))
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     slurm_ids = set(re.findall(r"SLURM jobid (\d+)", out))
