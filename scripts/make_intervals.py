@@ -48,30 +48,17 @@ def non_n_intervals(
 
 
 def read_bed(path: Path, contigs: list[tuple[str, int]], padding: int) -> list[Interval]:
-    """Read, pad, clip and merge a BED file; error on unknown contigs or bad coordinates."""
+    """Read, pad, clip and merge a BED file; errors (unknown contigs, bad coordinates) are the
+    pre-flight checks' messages, naming the file and line."""
+    from preflight import bed_intervals, check_bed_against_reference
+
     lengths = dict(contigs)
     order = {name: i for i, (name, _) in enumerate(contigs)}
-    raw: list[Interval] = []
-    with open(path) as handle:
-        for n, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 3:
-                raise ValueError(f"{path}, line {n}: expected at least 3 tab-separated columns")
-            contig = fields[0]
-            try:
-                start, end = int(fields[1]), int(fields[2])
-            except ValueError:
-                raise ValueError(f"{path}, line {n}: start/end are not integers") from None
-            if contig not in lengths:
-                raise ValueError(f"{path}, line {n}: contig {contig!r} is not in the reference")
-            if start < 0 or end <= start or end > lengths[contig]:
-                raise ValueError(
-                    f"{path}, line {n}: bad interval {contig}:{start}-{end} "
-                    f"(contig length {lengths[contig]})"
-                )
-            raw.append((contig, max(0, start - padding), min(lengths[contig], end + padding)))
+    check_bed_against_reference(path, "target BED", lengths)
+    raw = [
+        (contig, max(0, start - padding), min(lengths[contig], end + padding))
+        for _, contig, start, end in bed_intervals(path, "target BED")
+    ]
     raw.sort(key=lambda iv: (order[iv[0]], iv[1], iv[2]))
     return list(merge(raw))
 
