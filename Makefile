@@ -12,8 +12,8 @@ demo: setup  ## run the workflow on the bundled test dataset
 	snakemake --profile profiles/test
 	@echo
 	@echo "MultiQC report:   results/multiqc/multiqc_report.html"
-	@echo "Validation table: results/validation/summary.tsv"
-	@column -t results/validation/summary.tsv
+	@echo "Validation tables: results/validation/summary.tsv, results/validation/somatic_summary.tsv"
+	@cat results/validation/summary.tsv results/validation/somatic_summary.tsv
 
 test: setup  ## run the test suite (unit, schema, dry-run and end-to-end tests)
 	python -m pytest tests -ra
