@@ -137,24 +137,29 @@ def soft_filter_command(filters: list[dict[str, str]], bcftools: str = "bcftools
     return " | ".join(parts)
 
 
-def sample_types(samples: pd.DataFrame) -> dict[str, str]:
-    """sample -> germline | tumor | normal (germline when the sheet has no type)."""
-    if "type" not in samples.columns:
-        return {s: "germline" for s in samples["sample"]}
+def column_values(samples: pd.DataFrame, column: str, default: str | None) -> dict[str, str]:
+    """sample -> value of an optional sheet column; empty cells (or no column) give `default`,
+    or the sample name itself when default is None."""
+    values = samples[column] if column in samples.columns else [None] * len(samples)
     return {
-        s: (t if isinstance(t, str) else "germline")
-        for s, t in zip(samples["sample"], samples["type"], strict=True)
+        s: (v if isinstance(v, str) else (s if default is None else default))
+        for s, v in zip(samples["sample"], values, strict=True)
     }
+
+
+def sample_types(samples: pd.DataFrame) -> dict[str, str]:
+    """sample -> germline | tumor | normal (germline when not given)."""
+    return column_values(samples, "type", "germline")
 
 
 def patients(samples: pd.DataFrame) -> dict[str, str]:
-    """sample -> patient (the sample itself when no patient is given)."""
-    if "patient" not in samples.columns:
-        return {s: s for s in samples["sample"]}
-    return {
-        s: (p if isinstance(p, str) else s)
-        for s, p in zip(samples["sample"], samples["patient"], strict=True)
-    }
+    """sample -> patient (the sample itself when not given)."""
+    return column_values(samples, "patient", None)
+
+
+def reported_sexes(samples: pd.DataFrame) -> dict[str, str]:
+    """sample -> female | male | unknown."""
+    return column_values(samples, "sex", "unknown")
 
 
 def tumor_normal_pairs(samples: pd.DataFrame, path: str | Path) -> dict[str, str | None]:

@@ -18,32 +18,28 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import gzip
 import json
 import sys
 from pathlib import Path
 
 import yaml
+from panel_coverage import read_thresholds
 
 
 def callable_territory(
     thresholds: Path, min_depth: int
 ) -> tuple[int, dict[str, list[tuple[int, int]]]]:
+    """Target bases with depth >= min_depth, and the targets per contig (sorted)."""
+    depths, counts = read_thresholds(thresholds)
+    if min_depth not in depths:
+        raise ValueError(f"{thresholds}: no {min_depth}X column (mosdepth --thresholds)")
+    col = depths.index(min_depth)
     targets: dict[str, list[tuple[int, int]]] = {}
-    with gzip.open(thresholds, "rt") as handle:
-        header = handle.readline().rstrip("\n").split("\t")
-        depths = [int(h.rstrip("X")) for h in header[4:]]
-        if min_depth not in depths:
-            raise ValueError(f"{thresholds}: no {min_depth}X column (mosdepth --thresholds)")
-        col = 4 + depths.index(min_depth)
-        total = 0
-        for line in handle:
-            f = line.rstrip("\n").split("\t")
-            total += int(f[col])
-            targets.setdefault(f[0], []).append((int(f[1]), int(f[2])))
+    for chrom, start, end in counts:
+        targets.setdefault(chrom, []).append((start, end))
     for iv in targets.values():
         iv.sort()
-    return total, targets
+    return sum(c[col] for c in counts.values()), targets
 
 
 def in_targets(targets: dict[str, list[tuple[int, int]]], chrom: str, pos: int) -> bool:

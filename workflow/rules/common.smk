@@ -67,16 +67,6 @@ wildcard_constraints:
     mode="paired|tumor_only",
 
 
-def patient_of():
-    return PATIENTS
-
-
-def reported_sex():
-    if "sex" not in samples.columns:
-        return {s: "unknown" for s in SAMPLES}
-    return {s: (x if isinstance(x, str) else "unknown") for s, x in samples["sex"].items()}
-
-
 def units_of(sample):
     return units.loc[sample, "unit"].tolist()
 
@@ -189,10 +179,6 @@ def gatk_filter_args(vtype):
         f"--filter-name {f['name']} --filter-expression '{f['expression']}'"
         for f in config["calling"]["gatk"]["filters"][vtype]
     )
-
-
-def tool_version_commands(env):
-    return versions.version_shell(env)
 
 
 def qc_inputs():

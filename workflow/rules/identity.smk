@@ -89,7 +89,7 @@ rule check_identity_concordance:
         fingerprints=lambda w, input: " ".join(
             f"{s}={f}" for s, f in zip(SAMPLES, input.fingerprints)
         ),
-        patients=" ".join(f"{s}={p}" for s, p in patient_of().items()),
+        patients=" ".join(f"{s}={p}" for s, p in PATIENTS.items()),
         expected=" ".join(f"{s}={v}" for s, v in config["identity"]["expected"].items()),
         min_depth=config["identity"]["min_depth"],
         min_sites=config["identity"]["min_sites"],
@@ -122,7 +122,7 @@ rule check_sex:
         **resources_for("check_sex"),
     params:
         idxstats=lambda w, input: " ".join(f"{s}={f}" for s, f in zip(SAMPLES, input.idxstats)),
-        reported=" ".join(f"{s}={x}" for s, x in reported_sex().items()),
+        reported=" ".join(f"{s}={x}" for s, x in sheets.reported_sexes(samples).items()),
     shell:
         "python {input.script} sex --idxstats {params.idxstats} --reported {params.reported}"
         " --output {output.tsv} --multiqc {output.multiqc} 2> {log}"

@@ -165,8 +165,7 @@ rule learn_read_orientation_model:
 
 rule get_pileup_summaries:
     input:
-        bam=lambda w: analysis_bam(sample=w.sample),
-        bai=lambda w: analysis_bam(sample=w.sample) + ".bai",
+        unpack(analysis_bam_pair),
         sites=config["somatic"]["contamination_sites"] or [],
     output:
         "results/somatic/contamination/{sample}.pileups.table",
