@@ -49,4 +49,5 @@ onsuccess:
         Path("results/provenance/provenance.json"),
         sys.argv,
         STARTED_UTC,
+        workflow.storage_settings.default_storage_prefix,
     )

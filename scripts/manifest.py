@@ -2,7 +2,7 @@
 """SHA-256 manifest of a run's inputs and deliverables, and a `verify` command that re-checks it.
 
     python scripts/manifest.py write --output results/manifest.tsv \
-        --inputs in1 in2 ... --deliverables out1 out2 ...
+        --inputs in1 in2 ... --deliverables out1 out2 ... [--names p1 p2 ...]
     python scripts/manifest.py verify results/manifest.tsv [--root DIR]
 
 The manifest is a TSV: role (input/deliverable), sha256, size in bytes, path. Relative paths are
@@ -29,11 +29,20 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def write(output: Path, inputs: list[str], deliverables: list[str]) -> int:
+def write(
+    output: Path, inputs: list[str], deliverables: list[str], names: list[str] | None = None
+) -> int:
+    """names: the run-relative paths to record, in inputs + deliverables order, when the job
+    reads other copies of the files (local copies of remote-storage files)."""
+    copies = [*inputs, *deliverables]
+    names = names or copies
+    if len(names) != len(copies):
+        raise ValueError(f"{len(names)} names for {len(copies)} files")
+    shown = dict(zip(copies, names, strict=True))
     rows = []
     for role, paths in (("input", inputs), ("deliverable", deliverables)):
-        for p in sorted(set(paths)):
-            rows.append(f"{role}\t{sha256(Path(p))}\t{Path(p).stat().st_size}\t{p}")
+        for p in sorted(set(paths), key=shown.__getitem__):
+            rows.append(f"{role}\t{sha256(Path(p))}\t{Path(p).stat().st_size}\t{shown[p]}")
     tmp = output.with_suffix(".tmp")
     tmp.write_text("\n".join([HEADER, *rows]) + "\n")
     tmp.replace(output)
@@ -76,12 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--output", type=Path, required=True)
     w.add_argument("--inputs", nargs="*", default=[])
     w.add_argument("--deliverables", nargs="*", default=[])
+    w.add_argument("--names", nargs="*", help="paths to record, in --inputs --deliverables order")
     v = sub.add_parser("verify")
     v.add_argument("manifest", type=Path)
     v.add_argument("--root", type=Path, help="directory the workflow ran in")
     args = ap.parse_args(argv)
     if args.command == "write":
-        n = write(args.output, args.inputs, args.deliverables)
+        n = write(args.output, args.inputs, args.deliverables, args.names)
         print(f"{args.output}: {n} files", file=sys.stderr)
         return 0
     problems = verify(args.manifest, args.root)

@@ -25,7 +25,7 @@ import json
 import re
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sheets import InputError
@@ -340,16 +340,35 @@ def check_startup(config: dict, units) -> None:
         raise InputError(f"VEP cache directory {annotation['vep']['cache_dir']}: not found")
 
 
-def check_consistency(config: dict, fai: str | Path) -> None:
-    """Deep: every BED/VCF/GFF3 input uses the reference's contig names and lengths."""
+def checked_inputs(config: dict) -> list[tuple[str, str, str]]:
+    """(path, what, kind) of every input that must use the reference's contig names."""
+    out = [(path, what, "vcf") for path, what in vcf_inputs(config)]
+    out += [(path, what, "bed") for path, what in bed_inputs(config)]
+    if config["annotation"]["tool"] == "snpeff":
+        out.append((config["annotation"]["snpeff"]["gff3"], "annotation GFF3", "gff3"))
+    return out
+
+
+def check_consistency(
+    config: dict, fai: str | Path, local_copies: Sequence[str] | None = None
+) -> None:
+    """Deep: every BED/VCF/GFF3 input uses the reference's contig names and lengths.
+
+    local_copies: where the workflow job finds these inputs, in checked_inputs() order (they
+    differ from the config paths when inputs come from remote storage)."""
     lengths = read_fai(fai)
     sliced = bool(config["reference"].get("sliced", False))
-    for path, what in vcf_inputs(config):
-        check_vcf_against_reference(path, what, lengths, sliced)
-    for path, what in bed_inputs(config):
-        check_bed_against_reference(path, what, lengths)
-    if config["annotation"]["tool"] == "snpeff":
-        check_gff_against_reference(config["annotation"]["snpeff"]["gff3"], lengths)
+    inputs = checked_inputs(config)
+    paths = [path for path, _, _ in inputs] if local_copies is None else list(local_copies)
+    if len(paths) != len(inputs):
+        raise ValueError(f"{len(paths)} local copies for {len(inputs)} checked inputs")
+    for (_, what, kind), path in zip(inputs, paths, strict=True):
+        if kind == "vcf":
+            check_vcf_against_reference(path, what, lengths, sliced)
+        elif kind == "bed":
+            check_bed_against_reference(path, what, lengths)
+        else:
+            check_gff_against_reference(path, lengths)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     ref.add_argument("--fasta", required=True)
     ref.add_argument("--fai", required=True)
     ref.add_argument("--output", type=Path, required=True)
+    ref.add_argument("--inputs", nargs="*", default=None, help="local copies, checked_inputs order")
     allc = sub.add_parser("all", help="every check, as a lab would run before a run")
     allc.add_argument("--config", type=Path, required=True)
     allc.add_argument("--deep", action="store_true", help="also read every FASTQ to the end")
@@ -381,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
 
             config = yaml.safe_load(args.config.read_text())
             names = check_reference(args.fasta)
-            check_consistency(config, args.fai)
+            check_consistency(config, args.fai, args.inputs)
             args.output.write_text(json.dumps({"contigs": len(names), "status": "ok"}) + "\n")
         else:
             run_all(args.config, args.deep)

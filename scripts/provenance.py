@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -85,11 +86,40 @@ def multiqc_section(prov: dict) -> str:
     return yaml.safe_dump(section, sort_keys=False)
 
 
-def write_run_record(folder: Path, provenance_json: Path, argv: list[str], started: str) -> Path:
-    """One JSON per successful run: the provenance plus the command line and times."""
+SECRET_OPTION = re.compile(r"^--[\w-]*(secret|token|password|passwd|access-key)[\w-]*$")
+
+
+def redact_secrets(argv: list[str]) -> list[str]:
+    """The command line without credentials: values of options such as --storage-s3-secret-key
+    (`--opt value ...` or `--opt=value`) are replaced by <redacted>."""
+    out: list[str] = []
+    hiding = False
+    for arg in argv:
+        name, eq, _ = arg.partition("=")
+        if arg.startswith("-"):
+            hiding = bool(SECRET_OPTION.match(name)) and not eq
+            out.append(f"{name}=<redacted>" if eq and SECRET_OPTION.match(name) else arg)
+        else:
+            out.append("<redacted>" if hiding else arg)
+    return out
+
+
+def write_run_record(
+    folder: Path,
+    provenance_json: Path,
+    argv: list[str],
+    started: str,
+    storage_prefix: str | None = None,
+) -> Path:
+    """One JSON per successful run: the provenance plus the command line (credentials redacted)
+    and times. With remote storage, provenance.json lies in the bucket (storage_prefix)."""
     record = json.loads(provenance_json.read_text()) if provenance_json.exists() else {}
     finished = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    record.update({"command_line": argv, "started_utc": started, "finished_utc": finished})
+    record.update(
+        {"command_line": redact_secrets(argv), "started_utc": started, "finished_utc": finished}
+    )
+    if storage_prefix:
+        record["storage_prefix"] = storage_prefix
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"run-{finished}.json"
     path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

@@ -27,8 +27,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
   echo "[setup] installing Python packages from requirements.txt"
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q -r requirements.txt 2>&1 | grep -v "is ignored" || true
+  # pip's notes about this machine's extra index are noise; its exit status is not
+  quiet_pip() { .venv/bin/python -m pip install -q "$@" 2> >(grep -v "is ignored" >&2); }
+  quiet_pip --upgrade pip
+  quiet_pip -r requirements.txt
   cp requirements.txt .venv/.requirements.installed
 fi
 # Debian ships picard and snpEff as jars: put bioconda-style `picard`/`snpEff` commands on PATH

@@ -108,6 +108,13 @@ def snakemake(
     return proc
 
 
+def vcf_records(vcf: Path) -> list[str]:
+    """The body lines of a VCF (what runs are compared on: headers hold paths and dates)."""
+    return subprocess.run(
+        ["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+
+
 def units_table() -> pd.DataFrame:
     """The shipped units sheet with absolute FASTQ paths."""
     units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)

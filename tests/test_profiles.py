@@ -2,8 +2,8 @@
 
 The profiles deploy software with conda, which is not installable here; `--sdm env-modules`
 replaces that for the dry run only (no rule declares env modules, so nothing else changes).
-kubernetes and googlebatch need their plugins, credentials and a reachable bucket even for a
-dry run, so they are not checked here.
+kubernetes and googlebatch need a reachable bucket holding the inputs even for a dry run: they
+are dry-run in tests/test_cloud_storage.py against its local S3 server.
 """
 
 import pytest

@@ -9,24 +9,26 @@ import stat
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import identity
 import manifest
 import pandas as pd
+import provenance
 import pytest
 import runlock
 
-from conftest import REPO, absolute, make_config, snakemake, snakemake_command, tool_env
+from conftest import (
+    REPO,
+    absolute,
+    make_config,
+    snakemake,
+    snakemake_command,
+    tool_env,
+    vcf_records,
+)
 
 CALLERS = ["bcftools", "freebayes"]
 SAMPLES = ["NA12878", "SIM01"]
-
-
-def records(vcf: Path) -> list[str]:
-    return subprocess.run(
-        ["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
 
 
 # ------------------------------------------------------------------ integrity manifest
@@ -71,6 +73,17 @@ def test_verify_reports_changed_and_missing_files(tmp_path):
     ]
 
 
+def test_manifest_records_run_relative_names_of_local_copies(tmp_path):
+    copy = tmp_path / ".snakemake/storage/s3/bucket/run/results/a.vcf"
+    copy.parent.mkdir(parents=True)
+    copy.write_text("one\n")
+    out = tmp_path / "manifest.tsv"
+    manifest.write(out, [], [str(copy)], names=["results/a.vcf"])
+    assert out.read_text().splitlines()[1].endswith("\t4\tresults/a.vcf")
+    with pytest.raises(ValueError, match="1 names for 2 files"):
+        manifest.write(out, [str(copy)], [str(copy)], names=["results/a.vcf"])
+
+
 # ------------------------------------------------------------------ provenance
 
 
@@ -92,6 +105,16 @@ def test_provenance_json_and_report(demo_run):
 
 
 # ------------------------------------------------------------------ sample identity
+
+
+def test_run_record_command_line_has_no_credentials():
+    argv = ["snakemake", "--storage-s3-secret-key", "S3CR3T", "--storage-s3-access-key=AK1",
+            "--cores", "2", "--storage-s3-token", "T1", "T2", "--keep-going"]  # fmt: skip
+    shown = provenance.redact_secrets(argv)
+    assert not {"S3CR3T", "AK1", "T1", "T2"} & set("=".join(shown).split("="))
+    assert shown == ["snakemake", "--storage-s3-secret-key", "<redacted>",
+                     "--storage-s3-access-key=<redacted>", "--cores", "2",
+                     "--storage-s3-token", "<redacted>", "<redacted>", "--keep-going"]  # fmt: skip
 
 
 def test_concordance_judgement():
@@ -245,8 +268,8 @@ def test_kill_9_mid_run_resumes_to_identical_results(tmp_path, demo_run):
     for caller in CALLERS:
         for sample in SAMPLES:
             for kind in ("calls", "annotated"):
-                got = records(tmp_path / f"results/{kind}/{caller}/{sample}.vcf.gz")
-                want = records(demo_run / f"results/{kind}/{caller}/{sample}.vcf.gz")
+                got = vcf_records(tmp_path / f"results/{kind}/{caller}/{sample}.vcf.gz")
+                want = vcf_records(demo_run / f"results/{kind}/{caller}/{sample}.vcf.gz")
                 assert got == want and len(got) > 10, (kind, caller, sample)
     assert manifest.verify(tmp_path / "results/manifest.tsv") == []
     again = snakemake(tmp_path, cfg, "-n")

@@ -9,11 +9,10 @@ the variant records equal those of a local run, and stops exactly the daemons it
 import os
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_config, snakemake
+from conftest import REPO, make_config, snakemake, vcf_records
 
 SCRIPT = REPO / "tests/slurm/local_slurm.sh"
 
@@ -29,13 +28,6 @@ def local_slurm():
     subprocess.run(["bash", str(SCRIPT), "start"], check=True)
     yield
     subprocess.run(["bash", str(SCRIPT), "stop"], check=True)
-
-
-def records(vcf: Path) -> list[str]:
-    out = subprocess.run(
-        ["bcftools", "view", "-H", str(vcf)], capture_output=True, text=True, check=True
-    )
-    return out.stdout.splitlines()
 
 
 def test_workflow_through_slurm_equals_local_run(local_slurm, tmp_path, demo_run):
@@ -56,6 +48,6 @@ def test_workflow_through_slurm_equals_local_run(local_slurm, tmp_path, demo_run
     for caller in ("bcftools", "freebayes"):
         for sample in ("NA12878", "SIM01"):
             path = f"results/calls/{caller}/{sample}.vcf.gz"
-            assert records(tmp_path / path) == records(demo_run / path)
+            assert vcf_records(tmp_path / path) == vcf_records(demo_run / path)
     path = "results/somatic/freebayes/NA12878_T.paired.vcf.gz"
-    assert records(tmp_path / path) == records(demo_run / path)
+    assert vcf_records(tmp_path / path) == vcf_records(demo_run / path)

@@ -28,10 +28,14 @@ try:
     validate(units.drop(columns="sheet_line"), "../schemas/units.schema.yaml")
     sheets.check_units(units, samples, config["units"])
     PAIRS = sheets.tumor_normal_pairs(samples, config["samples"])
-    preflight.check_startup(config, units)
+    if workflow.storage_settings.default_storage_provider is None:
+        preflight.check_startup(config, units)
 except sheets.InputError as err:
     raise WorkflowError(str(err)) from None
 samples = samples.set_index("sample", drop=False)
+if workflow.storage_settings.default_storage_provider is not None:
+    # inputs live in remote storage: the deep checks (first jobs) read the retrieved copies
+    logger.info("Inputs in remote storage: start-up file checks left to the pre-flight jobs.")
 
 if workflow.is_main_process and not workflow.dryrun:
     _stale = runlock.clear_stale_lock(Path(".snakemake"))
@@ -67,6 +71,11 @@ wildcard_constraints:
     mode="paired|tumor_only",
 
 
+def script_path(name):
+    """One of the workflow's scripts as a job input: its own copy, never remote storage."""
+    return local(f"{SCRIPTS}/{name}")
+
+
 def units_of(sample):
     return units.loc[sample, "unit"].tolist()
 
@@ -78,10 +87,7 @@ def unit_fastqs(wildcards):
 
 def reference_checked_inputs():
     """Every input file checked against the reference contigs by check_reference_inputs."""
-    files = [path for path, _ in preflight.vcf_inputs(config) + preflight.bed_inputs(config)]
-    if config["annotation"]["tool"] == "snpeff":
-        files.append(config["annotation"]["snpeff"]["gff3"])
-    return files
+    return [path for path, _, _ in preflight.checked_inputs(config)]
 
 
 def unit_read_group(wildcards):
@@ -340,10 +346,12 @@ def somatic_validation_inputs():
     return files
 
 
-def somatic_validation_args():
+def somatic_validation_args(wildcards, input):
+    """--run options naming the job's copies of somatic_validation_inputs() (calls, truth, BED)."""
+    files = list(input.calls)
     return " ".join(
-        f"--run {tumor}:{mode}:{c}:results/somatic/{c}/{tumor}.{mode}.vcf.gz:{truth}:{bed}"
-        for tumor, mode, c, truth, bed in somatic_validation_runs()
+        f"--run {tumor}:{mode}:{c}:{':'.join(files[3 * i : 3 * i + 3])}"
+        for i, (tumor, mode, c, _, _) in enumerate(somatic_validation_runs())
     )
 
 

@@ -72,7 +72,7 @@ rule check_identity_concordance:
     input:
         fingerprints=expand("results/qc/identity/{sample}.fingerprint.vcf.gz", sample=SAMPLES),
         expected=list(config["identity"]["expected"].values()),
-        script=f"{SCRIPTS}/identity.py",
+        script=script_path("identity.py"),
     output:
         tsv="results/qc/identity/concordance.tsv",
         multiqc="results/qc/identity/concordance_mqc.tsv",
@@ -90,7 +90,9 @@ rule check_identity_concordance:
             f"{s}={f}" for s, f in zip(SAMPLES, input.fingerprints)
         ),
         patients=" ".join(f"{s}={p}" for s, p in PATIENTS.items()),
-        expected=" ".join(f"{s}={v}" for s, v in config["identity"]["expected"].items()),
+        expected=lambda w, input: " ".join(
+            f"{s}={f}" for s, f in zip(config["identity"]["expected"], input.expected)
+        ),
         min_depth=config["identity"]["min_depth"],
         min_sites=config["identity"]["min_sites"],
         threshold=config["identity"]["same_person_min_concordance"],
@@ -107,7 +109,7 @@ rule check_identity_concordance:
 rule check_sex:
     input:
         idxstats=expand("results/qc/identity/{sample}.idxstats.txt", sample=SAMPLES),
-        script=f"{SCRIPTS}/identity.py",
+        script=script_path("identity.py"),
     output:
         tsv="results/qc/identity/sex_check.tsv",
         multiqc="results/qc/identity/sex_check_mqc.tsv",
@@ -131,7 +133,7 @@ rule check_sex:
 rule gate_identity:
     input:
         reports=["results/qc/identity/concordance.tsv", "results/qc/identity/sex_check.tsv"],
-        script=f"{SCRIPTS}/identity.py",
+        script=script_path("identity.py"),
     output:
         "results/qc/identity/identity.ok",
     log:

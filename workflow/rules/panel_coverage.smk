@@ -55,7 +55,7 @@ rule report_panel_coverage:
         regions="results/qc/panel/{sample}.regions.bed.gz",
         thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
         reads="results/qc/panel/{sample}.on_target_reads.txt",
-        script=f"{SCRIPTS}/panel_coverage.py",
+        script=script_path("panel_coverage.py"),
     output:
         per_target="results/qc/panel/{sample}.per_target.tsv",
         per_gene="results/qc/panel/{sample}.per_gene.tsv",

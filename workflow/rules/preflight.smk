@@ -24,7 +24,7 @@ rule write_resolved_config:
 rule check_fastq_pair:
     input:
         unpack(unit_fastqs),
-        script=f"{SCRIPTS}/preflight.py",
+        script=script_path("preflight.py"),
     output:
         "results/qc/preflight/{sample}.{unit}.fastq_check.json",
     log:
@@ -48,7 +48,7 @@ rule check_reference_inputs:
         fasta=REF,
         fai=REF_FAI,
         inputs=reference_checked_inputs(),
-        script=f"{SCRIPTS}/preflight.py",
+        script=script_path("preflight.py"),
     output:
         "results/qc/preflight/reference.json",
     log:
@@ -64,4 +64,4 @@ rule check_reference_inputs:
         "Checking the reference and every BED/VCF/GFF3 input against its contigs"
     shell:
         "python {input.script} reference --config {input.config} --fasta {input.fasta}"
-        " --fai {input.fai} --output {output} 2> {log}"
+        " --fai {input.fai} --inputs {input.inputs} --output {output} 2> {log}"

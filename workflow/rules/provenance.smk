@@ -7,7 +7,7 @@ rule write_provenance:
         config="results/provenance/config.json",
         reference=config["reference"]["fasta"],
         versions=expand("results/qc/versions/{env}_mqc_versions.yml", env=env_names()),
-        script=f"{SCRIPTS}/provenance.py",
+        script=script_path("provenance.py"),
     output:
         json="results/provenance/provenance.json",
         multiqc="results/qc/provenance_mqc.yaml",
@@ -35,7 +35,7 @@ rule write_manifest:
         inputs=run_inputs(),
         deliverables=deliverables(),
         identity_ok="results/qc/identity/identity.ok",
-        script=f"{SCRIPTS}/manifest.py",
+        script=script_path("manifest.py"),
     output:
         "results/manifest.tsv",
     log:
@@ -47,8 +47,11 @@ rule write_manifest:
     threads: threads_for("write_manifest")
     resources:
         **resources_for("write_manifest"),
+    params:
+        # recorded paths are run-relative, also when the job reads local copies of remote files
+        names=lambda w: [*run_inputs(), *deliverables()],
     message:
         "Writing the SHA-256 manifest of all inputs and deliverables"
     shell:
         "python {input.script} write --output {output} --inputs {input.inputs}"
-        " --deliverables {input.deliverables} 2> {log}"
+        " --deliverables {input.deliverables} --names {params.names:q} 2> {log}"

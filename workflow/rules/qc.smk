@@ -106,8 +106,10 @@ rule report_multiqc:
     threads: threads_for("report_multiqc")
     resources:
         **resources_for("report_multiqc"),
+    params:
+        outdir=lambda w, output: os.path.dirname(output[0]),
     message:
         "Collecting all QC into the MultiQC report"
     shell:
-        "multiqc --force --config {input.config} --outdir results/multiqc"
+        "multiqc --force --config {input.config} --outdir {params.outdir}"
         " --filename multiqc_report.html {input} > {log} 2>&1"

@@ -84,7 +84,7 @@ rule make_intervals:
         fai=REF_FAI,
         checked="results/qc/preflight/reference.json",
         targets=config["targets"]["bed"] or [],
-        script=f"{SCRIPTS}/make_intervals.py",
+        script=script_path("make_intervals.py"),
     output:
         callable="results/reference/callable.bed",
         chunks=expand("results/reference/intervals/{chunk}.bed", chunk=CHUNKS),

@@ -8,7 +8,7 @@ rule pad_somatic_targets:
         fasta=REF,
         fai=REF_FAI,
         targets=somatic_targets(),
-        script=f"{SCRIPTS}/make_intervals.py",
+        script=script_path("make_intervals.py"),
     output:
         "results/somatic/targets.padded.bed",
     log:
@@ -31,7 +31,7 @@ rule check_tumor_normal_identity:
     input:
         tumor="results/qc/identity/{tumor}.fingerprint.vcf.gz",
         normal=lambda w: f"results/qc/identity/{PAIRS[w.tumor]}.fingerprint.vcf.gz",
-        script=f"{SCRIPTS}/identity.py",
+        script=script_path("identity.py"),
     output:
         "results/somatic/identity/{tumor}.pair_check.tsv",
     log:
@@ -87,7 +87,7 @@ rule classify_somatic_freebayes:
     input:
         vcf="results/somatic/freebayes/{tumor}.{mode}.raw.vcf.gz",
         germline=config["somatic"]["germline_resource"] or [],
-        script=f"{SCRIPTS}/somatic.py",
+        script=script_path("somatic.py"),
     output:
         vcf="results/somatic/freebayes/{tumor}.{mode}.vcf.gz",
         tbi="results/somatic/freebayes/{tumor}.{mode}.vcf.gz.tbi",
@@ -247,7 +247,7 @@ rule tumor_mutational_burden:
             f"{w.tumor}.{w.mode}.vcf.gz"
         ),
         thresholds="results/qc/panel/{tumor}.thresholds.bed.gz",
-        script=f"{SCRIPTS}/tmb.py",
+        script=script_path("tmb.py"),
     output:
         json="results/somatic/tmb/{tumor}.{mode}.json",
         multiqc="results/somatic/tmb/{tumor}.{mode}_mqc.yaml",
@@ -316,7 +316,7 @@ rule msi_msisensor:
 rule summarise_somatic_validation:
     input:
         calls=somatic_validation_inputs(),
-        script=f"{SCRIPTS}/somatic_validation.py",
+        script=script_path("somatic_validation.py"),
     output:
         "results/validation/somatic_summary.tsv",
     log:
@@ -329,7 +329,7 @@ rule summarise_somatic_validation:
     resources:
         **resources_for("summarise_somatic_validation"),
     params:
-        runs=somatic_validation_args(),
+        runs=somatic_validation_args,
     message:
         "Comparing somatic calls with the somatic truth sets"
     shell:

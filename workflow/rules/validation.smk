@@ -28,7 +28,7 @@ rule compare_calls_to_truth:
         bed=lambda w: truth_of(w)["confident_bed"],
         ref=REF,
         fai=REF_FAI,
-        script=f"{SCRIPTS}/compare_calls.py",
+        script=script_path("compare_calls.py"),
     output:
         "results/validation/{caller}/{sample}.tsv",
     log:
