@@ -15,11 +15,11 @@ demo: setup  ## run the workflow on the bundled test dataset
 	@echo "Validation tables: results/validation/summary.tsv, results/validation/somatic_summary.tsv"
 	@cat results/validation/summary.tsv results/validation/somatic_summary.tsv
 
-test: setup  ## run the test suite (unit, schema, dry-run and end-to-end tests)
+test: setup  ## the whole test suite (unit, dry-run, end-to-end, S3 storage, real SLURM)
 	python -m pytest tests -ra
 
-test-slurm: setup  ## the bundled dataset through a real local SLURM (installs + starts daemons)
-	DNASEQ_SLURM_TEST=1 python -m pytest tests/test_slurm.py -ra
+test-slurm: setup  ## only the real local SLURM test (also part of `make test`; needs root)
+	python -m pytest tests/test_slurm.py -ra
 
 lint: setup  ## formatting and lint checks run before every commit
 	snakefmt --check Snakefile workflow/rules

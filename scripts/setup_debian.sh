@@ -21,18 +21,19 @@ if ((${#missing[@]})); then
 fi
 
 PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  echo "[setup] creating Python virtualenv .venv"
-  "$PY" -m venv .venv
-fi
-if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
-  echo "[setup] installing Python packages from requirements.txt"
-  # pip's notes about this machine's extra index are noise; its exit status is not
-  quiet_pip() { .venv/bin/python -m pip install -q "$@" 2> >(grep -v "is ignored" >&2); }
-  quiet_pip --upgrade pip
-  quiet_pip -r requirements.txt
-  cp requirements.txt .venv/.requirements.installed
-fi
+# pip's notes about this machine's extra index are noise; its exit status is not
+quiet_pip() { "$1"/bin/python -m pip install -q "${@:2}" 2> >(grep -v "is ignored" >&2); }
+# .venv: workflow + tests; .venv-cloud: the same plus the kubernetes/googlebatch plugins
+for pair in .venv:requirements.txt .venv-cloud:requirements-cloud.txt; do
+  venv=${pair%%:*} reqs=${pair#*:}
+  [ -x "$venv/bin/python" ] || { echo "[setup] creating Python virtualenv $venv"; "$PY" -m venv "$venv"; }
+  if ! cat requirements.txt "$reqs" | cmp -s - "$venv/.requirements.installed" 2>/dev/null; then
+    echo "[setup] installing Python packages from $reqs into $venv"
+    quiet_pip "$venv" --upgrade pip
+    quiet_pip "$venv" -r "$reqs"
+    cat requirements.txt "$reqs" > "$venv/.requirements.installed"
+  fi
+done
 # Debian ships picard and snpEff as jars: put bioconda-style `picard`/`snpEff` commands on PATH
 for shim in scripts/shims/*; do
   ln -sf "$(pwd)/$shim" ".venv/bin/$(basename "$shim")"

@@ -27,6 +27,8 @@ BUCKET = "dnaseq-test"
 PREFIX = "run-0001"
 KEY = "test-access-key"
 SECRET = "test-secret-key-never-logged"
+# the kubernetes/googlebatch plugins are installed in their own virtualenv (requirements-cloud.txt)
+CLOUD_PYTHON = REPO / ".venv-cloud/bin/python"
 
 
 def free_port() -> int:
@@ -87,8 +89,10 @@ def storage_env(endpoint: str) -> dict[str, str]:
     )
 
 
-def run(workdir: Path, endpoint: str, *args: str) -> subprocess.CompletedProcess:
-    cmd = snakemake_command(workdir, workdir / "config/config.yaml", *args)
+def run(
+    workdir: Path, endpoint: str, *args: str, python: str = sys.executable
+) -> subprocess.CompletedProcess:
+    cmd = [python, *snakemake_command(workdir, workdir / "config/config.yaml", *args)[1:]]
     env = storage_env(endpoint)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
 
@@ -102,13 +106,14 @@ def bucket_keys(client) -> set[str]:
 def test_cloud_profile_dry_run_against_the_bucket(s3, tmp_path, profile):
     """The cloud profiles resolve the whole DAG with the inputs in the bucket. Their EDIT
     placeholders (bucket, endpoint) are overridden on the command line; conda is replaced by
-    env-modules for the dry run only (conda is not installable here)."""
+    env-modules for the dry run only (conda is not installable here). Runs with .venv-cloud,
+    the virtualenv that has their executor plugins."""
     endpoint, _ = s3
     workdir = launch_folder(tmp_path)
     proc = run(
         workdir, endpoint, "-n", "--profile", str(REPO / "profiles" / profile),
         "--sdm", "env-modules", "--default-storage-prefix", f"s3://{BUCKET}/{PREFIX}",
-        "--storage-s3-endpoint-url", endpoint,
+        "--storage-s3-endpoint-url", endpoint, python=str(CLOUD_PYTHON),
     )  # fmt: skip
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]

@@ -1,25 +1,44 @@
 """The test dataset through a real (local, single-node) SLURM with profiles/slurm-test.
 
-Opt-in, because it installs and starts SLURM daemons and takes ~15 minutes on 2 cores:
-`make test-slurm` (sets DNASEQ_SLURM_TEST=1). It starts munged/slurmctld/slurmd with
-tests/slurm/local_slurm.sh, runs the workflow, checks that every job went through SLURM and that
-the variant records equal those of a local run, and stops exactly the daemons it started.
+Part of `make test` (and so of CI). tests/slurm/local_slurm.sh installs SLURM from Debian and
+starts munged/slurmctld/slurmd without systemd; at the end it stops exactly the daemons it
+started. One workflow run goes through SLURM in two halves:
+
+1. the run starts; at a moment when an alignment job (a unit's fastp + bwa) is mid-way, the
+   RUNNING alignment jobs are killed with `scancel` (what a scheduler does on preemption or a
+   wall-time limit). `--retries 0`, so the run has to stop and report it instead of retrying;
+2. the same command again: the run completes.
+
+Then: every job went through SLURM (its ID known to slurmctld, COMPLETED, but the cancelled
+ones), no truncated BAM/FASTQ was kept, and the variant records equal those of a local run.
+Needs root (apt, daemons); set DNASEQ_SLURM_TEST=0 to leave it out of a quick local run.
 """
+
+from __future__ import annotations
 
 import os
 import re
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_config, snakemake, vcf_records
+from conftest import REPO, make_config, snakemake_command, tool_env, vcf_records
 
 SCRIPT = REPO / "tests/slurm/local_slurm.sh"
+SAMPLES = ["NA12878", "SIM01", "NA12878_T", "NA12878_N"]
+# a unit's fastp + bwa run as one SLURM job (group `alignment`)
+VICTIM = "rule_alignment"
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("DNASEQ_SLURM_TEST") != "1",
-    reason="real SLURM test is opt-in: run `make test-slurm` (installs and starts SLURM daemons)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("DNASEQ_SLURM_TEST") == "0", reason="DNASEQ_SLURM_TEST=0 was set"
+    ),
+    pytest.mark.skipif(
+        os.geteuid() != 0, reason="the local SLURM needs root (apt-get, munged, slurmd)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +49,125 @@ def local_slurm():
     subprocess.run(["bash", str(SCRIPT), "stop"], check=True)
 
 
-def test_workflow_through_slurm_equals_local_run(local_slurm, tmp_path, demo_run):
-    cfg = make_config(tmp_path)
-    proc = snakemake(tmp_path, cfg, "--profile", str(REPO / "profiles/slurm-test"))
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    slurm_ids = set(re.findall(r"SLURM jobid (\d+)", out))
-    assert len(slurm_ids) > 10, "jobs must be submitted to SLURM"
-    queue = subprocess.run(
-        ["squeue", "-h", "-t", "all", "-o", "%i %T"], capture_output=True, text=True, check=True
+def queue(states: str = "all") -> dict[str, tuple[str, str]]:
+    """SLURM job ID -> (state, comment). The plugin's comment is rule_<rule or group>_..."""
+    out = subprocess.run(
+        ["squeue", "-h", "-t", states, "-o", "%i|%T|%k"], capture_output=True, text=True, check=True
     ).stdout
-    known = {line.split()[0]: line.split()[1] for line in queue.splitlines()}
-    assert slurm_ids <= set(known), "every submitted job is known to slurmctld"
-    assert {known[i] for i in slurm_ids} == {"COMPLETED"}
-    local_jobs = re.findall(r"localrule (\w+):", out)
+    return {i: (state, comment) for i, state, comment in (x.split("|", 2) for x in out.split())}
+
+
+def cancel_mid_alignment(workdir: Path, submitted_after: int, timeout: float = 900) -> list[str]:
+    """scancel every RUNNING alignment job at a moment when one of them is mid-way (a unit's
+    trimmed reads are on disk, its BAM is not); return the IDs SLURM reports CANCELLED."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        mid_way = [
+            r1
+            for r1 in (workdir / "results/trimmed").glob("*/*.R1.fastq.gz")
+            if not r1.with_name(r1.name.replace(".R1.fastq.gz", ".sorted.bam")).exists()
+        ]
+        running = [
+            job
+            for job, (_, comment) in queue("running").items()
+            if int(job) > submitted_after and comment.startswith(VICTIM)
+        ]
+        if mid_way and running:
+            subprocess.run(["scancel", *running], check=False)
+            for _ in range(60):
+                states = {job: queue().get(job, ("", ""))[0] for job in running}
+                if not {"RUNNING", "COMPLETING"} & set(states.values()):
+                    break
+                time.sleep(0.5)
+            cancelled = [job for job, state in states.items() if state == "CANCELLED"]
+            if cancelled:
+                return cancelled
+        time.sleep(0.2)
+    raise AssertionError("no alignment job could be cancelled while RUNNING")
+
+
+def intact(path: Path) -> bool:
+    """A BAM with its EOF block, a gzip that decompresses to the end."""
+    check = ["samtools", "quickcheck"] if path.suffix == ".bam" else ["gzip", "-t"]
+    cmd = [*check, str(path)]
+    return subprocess.run(cmd, capture_output=True, check=False).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def slurm_run(local_slurm, tmp_path_factory):
+    """Run, scancel one alignment job mid-way, rerun with the same command; what was seen."""
+    workdir = tmp_path_factory.mktemp("slurm")
+    cfg = make_config(workdir)
+    cmd = snakemake_command(
+        workdir, cfg, "--profile", str(REPO / "profiles/slurm-test"), "--retries", "0"
+    )
+    last_job = max(map(int, queue()), default=0)
+    started = time.time()
+    with open(workdir / "first.log", "w") as log:
+        first = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=tool_env())
+        try:
+            victims = cancel_mid_alignment(workdir, last_job)
+        finally:
+            first.wait(timeout=1800)
+    files = [*workdir.glob("results/**/*.bam"), *workdir.glob("results/**/*.fastq.gz")]
+    damaged = [str(f) for f in files if not intact(f)]
+    without_bam = [s for s in SAMPLES if not (workdir / f"results/mapping/{s}.dedup.bam").exists()]
+    second = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(), check=False)
+    return {
+        "workdir": workdir,
+        "first_rc": first.returncode,
+        "first_out": (workdir / "first.log").read_text(),
+        "victims": victims,
+        "damaged_after_cancel": damaged,
+        "without_bam_after_cancel": without_bam,
+        "second_rc": second.returncode,
+        "second_out": second.stdout + second.stderr,
+        "wall_seconds": time.time() - started,
+    }
+
+
+def test_cancelled_job_is_detected_and_no_partial_output_kept(slurm_run):
+    out = slurm_run["first_out"]
+    assert slurm_run["first_rc"] != 0, "a run with a cancelled job must not report success"
+    for victim in slurm_run["victims"]:
+        submitted = out.find(f"SLURM jobid {victim} ")
+        assert submitted > 0, out[-3000:]
+        assert "Error in group alignment" in out[submitted:], out[-3000:]
+    assert "Exiting because a job execution failed" in out
+    assert slurm_run["damaged_after_cancel"] == [], "truncated outputs were kept"
+    assert slurm_run["without_bam_after_cancel"], "the cancelled sample's BAM must be missing"
+
+
+def test_rerun_with_same_command_completes_through_slurm_equal_to_local(slurm_run, demo_run):
+    out = slurm_run["second_out"]
+    assert slurm_run["second_rc"] == 0, out[-4000:]
+    workdir = slurm_run["workdir"]
+    for sample in slurm_run["without_bam_after_cancel"]:
+        assert intact(workdir / f"results/mapping/{sample}.dedup.bam")
+    submitted = set(re.findall(r"SLURM jobid (\d+)", slurm_run["first_out"] + out))
+    assert len(submitted) > 10, "jobs must be submitted to SLURM"
+    known = queue()
+    assert submitted <= set(known), "every submitted job is known to slurmctld"
+    states = {job: known[job][0] for job in submitted}
+    assert {j for j, s in states.items() if s != "COMPLETED"} == set(slurm_run["victims"]), states
+    local_jobs = re.findall(r"localrule (\w+):", slurm_run["first_out"] + out)
     assert set(local_jobs) <= {"all"}, f"only the target rule runs outside SLURM: {local_jobs}"
     for caller in ("bcftools", "freebayes"):
-        for sample in ("NA12878", "SIM01"):
+        for sample in ("NA12878", "SIM01", "NA12878_N"):
             path = f"results/calls/{caller}/{sample}.vcf.gz"
-            assert vcf_records(tmp_path / path) == vcf_records(demo_run / path)
-    path = "results/somatic/freebayes/NA12878_T.paired.vcf.gz"
-    assert vcf_records(tmp_path / path) == vcf_records(demo_run / path)
+            assert vcf_records(workdir / path) == vcf_records(demo_run / path), path
+    for mode in ("paired", "tumor_only"):
+        path = f"results/somatic/freebayes/NA12878_T.{mode}.vcf.gz"
+        assert vcf_records(workdir / path) == vcf_records(demo_run / path), path
+    summary = "results/validation/summary.tsv"
+    assert (workdir / summary).read_text() == (demo_run / summary).read_text()
+    print(
+        f"\nSLURM: {len(submitted)} cluster jobs ({len(slurm_run['victims'])} cancelled), "
+        f"wall {slurm_run['wall_seconds']:.0f} s for both halves"
+    )
+
+
+def test_local_slurm_daemons_are_ours(local_slurm):
+    """The config the daemons run with is the test's (never a site's own slurm.conf)."""
+    conf = Path("/etc/slurm/slurm.conf").read_text()
+    assert "ClusterName=dnaseqtest" in conf

@@ -21,7 +21,18 @@ install() {
   fi
 }
 
+MARKER="ClusterName=dnaseqtest"   # the line that tells a config written by this script
+
 start() {
+  # never touch a site's own SLURM: only a config this script wrote may be replaced
+  if [ -e /etc/slurm/slurm.conf ] && ! grep -qxF "$MARKER" /etc/slurm/slurm.conf; then
+    echo "refusing to start: /etc/slurm/slurm.conf exists and was not written by $0" >&2
+    return 1
+  fi
+  if pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null || pgrep -x munged >/dev/null; then
+    echo "refusing to start: munged, slurmctld or slurmd is already running on this machine" >&2
+    return 1
+  fi
   mkdir -p "$STATE" /etc/slurm /var/spool/slurmctld /var/spool/slurmd /run/munge /var/log/munge /var/lib/munge
   local host cpus mem
   host=$(hostname -s)
@@ -30,7 +41,7 @@ start() {
   cpus=8
   mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
   cat > /etc/slurm/slurm.conf <<CONF
-ClusterName=dnaseqtest
+${MARKER}
 SlurmctldHost=${host}(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root

@@ -15,6 +15,8 @@ rule recalibrate_base_qualities:
         "results/qc/bqsr/{sample}.recal_table.txt",
     log:
         "logs/gatk/base_recalibrator/{sample}.log",
+    group:
+        "bam"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("recalibrate_base_qualities")
@@ -41,6 +43,8 @@ rule apply_base_recalibration:
         "results/mapping/{sample}.recal.bam",
     log:
         "logs/gatk/apply_bqsr/{sample}.log",
+    group:
+        "bam"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("apply_base_recalibration")

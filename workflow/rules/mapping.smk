@@ -13,6 +13,8 @@ rule map_reads_bwa:
         temp("results/mapping/{sample}/{unit}.sorted.bam"),
     log:
         "logs/bwa/{sample}.{unit}.log",
+    group:
+        "alignment"
     conda:
         "../../envs/bwa.yaml"
     threads: threads_for("map_reads_bwa")
@@ -36,6 +38,8 @@ rule merge_units:
         temp("results/mapping/{sample}.merged.bam"),
     log:
         "logs/samtools_merge/{sample}.log",
+    group:
+        "bam"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("merge_units")
@@ -55,6 +59,8 @@ if config["mapping"]["markdup"] == "picard":
             metrics="results/qc/markdup/{sample}.picard_markdup.txt",
         log:
             "logs/picard_markdup/{sample}.log",
+        group:
+            "bam"
         conda:
             "../../envs/picard.yaml"
         threads: threads_for("mark_duplicates_picard")
@@ -76,6 +82,8 @@ else:
             metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
         log:
             "logs/samtools_markdup/{sample}.log",
+        group:
+            "bam"
         conda:
             "../../envs/samtools.yaml"
         threads: threads_for("mark_duplicates_samtools")
@@ -95,6 +103,8 @@ rule index_bam:
         "results/mapping/{name}.bam.bai",
     log:
         "logs/samtools_index/{name}.log",
+    group:
+        "bam"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_bam")

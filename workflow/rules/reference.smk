@@ -67,6 +67,9 @@ rule index_reference_bwa:
         BWA_INDEX,
     log:
         "logs/reference/bwa_index.log",
+    # hours for a whole genome: with `--cache` and SNAKEMAKE_OUTPUT_CACHE, built once per
+    # reference content and shared by every later run (see profiles/README.md)
+    cache: "omit-software"
     conda:
         "../../envs/bwa.yaml"
     threads: threads_for("index_reference_bwa")

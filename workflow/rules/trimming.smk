@@ -12,6 +12,8 @@ rule trim_reads_fastp:
         html="results/qc/fastp/{sample}.{unit}.fastp.html",
     log:
         "logs/fastp/{sample}.{unit}.log",
+    group:
+        "alignment"
     conda:
         "../../envs/fastp.yaml"
     threads: threads_for("trim_reads_fastp")
