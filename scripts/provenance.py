@@ -95,10 +95,11 @@ def redact_secrets(argv: list[str]) -> list[str]:
     out: list[str] = []
     hiding = False
     for arg in argv:
-        name, eq, _ = arg.partition("=")
         if arg.startswith("-"):
-            hiding = bool(SECRET_OPTION.match(name)) and not eq
-            out.append(f"{name}=<redacted>" if eq and SECRET_OPTION.match(name) else arg)
+            name, eq, _ = arg.partition("=")
+            secret = SECRET_OPTION.match(name) is not None
+            hiding = secret and not eq  # the values follow as separate arguments
+            out.append(f"{name}=<redacted>" if secret and eq else arg)
         else:
             out.append("<redacted>" if hiding else arg)
     return out

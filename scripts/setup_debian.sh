@@ -27,6 +27,7 @@ quiet_pip() { "$1"/bin/python -m pip install -q "${@:2}" 2> >(grep -v "is ignore
 for pair in .venv:requirements.txt .venv-cloud:requirements-cloud.txt; do
   venv=${pair%%:*} reqs=${pair#*:}
   [ -x "$venv/bin/python" ] || { echo "[setup] creating Python virtualenv $venv"; "$PY" -m venv "$venv"; }
+  # the stamp holds requirements.txt too: .venv-cloud includes it (-r) and must follow its changes
   if ! cat requirements.txt "$reqs" | cmp -s - "$venv/.requirements.installed" 2>/dev/null; then
     echo "[setup] installing Python packages from $reqs into $venv"
     quiet_pip "$venv" --upgrade pip

@@ -20,6 +20,10 @@ import versions  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml")
 
+# With a default storage provider (cloud runs) the inputs live in remote storage: the start-up
+# file checks cannot see them, the pre-flight jobs check the retrieved copies instead.
+REMOTE_STORAGE = workflow.storage_settings.default_storage_provider is not None
+
 try:
     samples = sheets.read_sheet(config["samples"], ["sample"])
     validate(samples.drop(columns="sheet_line"), "../schemas/samples.schema.yaml")
@@ -28,13 +32,12 @@ try:
     validate(units.drop(columns="sheet_line"), "../schemas/units.schema.yaml")
     sheets.check_units(units, samples, config["units"])
     PAIRS = sheets.tumor_normal_pairs(samples, config["samples"])
-    if workflow.storage_settings.default_storage_provider is None:
+    if not REMOTE_STORAGE:
         preflight.check_startup(config, units)
 except sheets.InputError as err:
     raise WorkflowError(str(err)) from None
 samples = samples.set_index("sample", drop=False)
-if workflow.storage_settings.default_storage_provider is not None:
-    # inputs live in remote storage: the deep checks (first jobs) read the retrieved copies
+if REMOTE_STORAGE:
     logger.info("Inputs in remote storage: start-up file checks left to the pre-flight jobs.")
 
 if workflow.is_main_process and not workflow.dryrun:
