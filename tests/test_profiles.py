@@ -8,13 +8,11 @@ are dry-run in tests/test_cloud_storage.py against its local S3 server.
 
 import pytest
 
-from conftest import make_config, snakemake
+from conftest import REPO, make_config, snakemake
 
 
 @pytest.mark.parametrize("profile", ["test", "local", "slurm", "slurm-test", "lsf", "sge"])
 def test_profile_dry_run(tmp_path, profile):
-    from conftest import REPO
-
     cfg = make_config(tmp_path)
     proc = snakemake(
         tmp_path, cfg, "-n", "--profile", str(REPO / "profiles" / profile), "--sdm", "env-modules"
