@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 .PHONY: setup demo test test-slurm lint clean
 
 setup:  ## install Debian tools + Python virtualenv (idempotent)
-	bash scripts/setup_debian.sh
+	bash devtools/setup_debian.sh
 
 demo: setup  ## run the workflow on the bundled test dataset
 	snakemake --profile profiles/test

@@ -1,5 +1,7 @@
-# Germline (and, later, somatic) DNA-seq workflow: FASTQ -> QC'd, annotated, validated variants.
-# Stages read top to bottom; each lives in its own module under workflow/rules/.
+# Germline and somatic DNA-seq workflow: FASTQ -> QC'd, annotated, validated variants.
+# Stages read top to bottom; each lives in its own module under workflow/rules/. Every module
+# registers what the run delivers next to the rules that make it (deliver/to_multiqc in
+# common.smk); `all` builds exactly that, plus the SHA-256 manifest.
 import os
 
 from snakemake.utils import min_version
@@ -9,8 +11,11 @@ min_version("9.0")
 # Results and logs may hold patient data: nothing is created world-readable (jobs inherit this).
 os.umask(0o027)
 
+# A lab's `--configfile my/config.yaml` is the whole configuration: the template in config/ is
+# only read when no config file is given (so nothing from it leaks into a lab's run).
+if not workflow.overwrite_configfiles:
 
-configfile: "config/config.yaml"
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -23,7 +28,10 @@ include: "workflow/rules/calling.smk"
 include: "workflow/rules/calling_bcftools.smk"
 include: "workflow/rules/calling_freebayes.smk"
 include: "workflow/rules/calling_gatk.smk"
-include: "workflow/rules/somatic.smk"
+include: "workflow/rules/somatic_calling.smk"
+include: "workflow/rules/somatic_contamination.smk"
+include: "workflow/rules/somatic_tmb.smk"
+include: "workflow/rules/somatic_msi.smk"
 include: "workflow/rules/panel_coverage.smk"
 include: "workflow/rules/annotation.smk"
 include: "workflow/rules/qc.smk"
@@ -38,7 +46,8 @@ check_resource_names()
 rule all:
     default_target: True
     input:
-        all_outputs(),
+        DELIVERABLES,
+        rules.write_manifest.output,
 
 
 onsuccess:

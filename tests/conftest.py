@@ -1,4 +1,5 @@
-"""Shared test helpers: a copy of the shipped config with absolute paths, and a Snakemake runner.
+"""Shared test helpers: a copy of the bundled scenario's config with absolute paths, and a
+Snakemake runner.
 
 Workflow runs happen in temporary working directories, so the tests never touch the results/ of
 a developer's own `make demo`.
@@ -17,7 +18,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
+# the bundled test scenario (config + sheets); config/ holds the template a lab copies
+SCENARIO = REPO / "tests" / "scenarios" / "bundled"
 
 PATH_KEYS = [
     ("reference", "fasta"),
@@ -33,7 +35,7 @@ def absolute(path: str) -> str:
 
 
 def base_config() -> dict:
-    with open(REPO / "config" / "config.yaml") as handle:
+    with open(SCENARIO / "config.yaml") as handle:
         return yaml.safe_load(handle)
 
 
@@ -68,9 +70,9 @@ def make_config(
         for k in ("truth_vcf", "confident_bed"):
             entry[k] = absolute(entry[k])
     if samples is None:
-        samples = pd.read_csv(REPO / "config" / "samples.tsv", sep="\t", dtype=str)
+        samples = pd.read_csv(SCENARIO / "samples.tsv", sep="\t", dtype=str)
     if units is None:
-        units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)
+        units = pd.read_csv(SCENARIO / "units.tsv", sep="\t", dtype=str)
         units["fq1"] = units["fq1"].map(absolute)
         units["fq2"] = units["fq2"].map(absolute)
     samples.to_csv(workdir / "samples.tsv", sep="\t", index=False)
@@ -117,7 +119,7 @@ def vcf_records(vcf: Path) -> list[str]:
 
 def units_table() -> pd.DataFrame:
     """The shipped units sheet with absolute FASTQ paths."""
-    units = pd.read_csv(REPO / "config" / "units.tsv", sep="\t", dtype=str)
+    units = pd.read_csv(SCENARIO / "units.tsv", sep="\t", dtype=str)
     units["fq1"] = units["fq1"].map(absolute)
     units["fq2"] = units["fq2"].map(absolute)
     return units

@@ -21,7 +21,7 @@ import boto3
 import pandas as pd
 import pytest
 
-from conftest import REPO, snakemake_command, tool_env, vcf_records
+from conftest import REPO, SCENARIO, snakemake_command, tool_env, vcf_records
 
 BUCKET = "dnaseq-test"
 PREFIX = "run-0001"
@@ -75,8 +75,11 @@ def launch_folder(tmp_path: Path) -> Path:
     from the bucket."""
     workdir = tmp_path / "launch"
     (workdir / "config").mkdir(parents=True)
-    for name in ("config.yaml", "samples.tsv", "units.tsv"):
-        shutil.copy(REPO / "config" / name, workdir / "config" / name)
+    for name in ("samples.tsv", "units.tsv"):
+        shutil.copy(SCENARIO / name, workdir / "config" / name)
+    text = (SCENARIO / "config.yaml").read_text()
+    text = text.replace("tests/scenarios/bundled/", "config/")
+    (workdir / "config" / "config.yaml").write_text(text)
     return workdir
 
 

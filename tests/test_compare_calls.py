@@ -1,6 +1,6 @@
-"""Unit tests for scripts/compare_calls.py (genotype- and haplotype-aware truth comparison)."""
+"""Unit tests for dnaseq.steps.compare_calls (genotype- and haplotype-aware truth comparison)."""
 
-import compare_calls as cc
+from dnaseq.steps import compare_calls as cc
 
 REF = "ACGTACGTTTTTTTTACGTACGTACGT"  # 1-based position 1 = 'A'; a T-homopolymer at 8-15
 

@@ -44,7 +44,7 @@ def test_unsafe_sample_name_is_rejected(tmp_path):
     proc = snakemake(tmp_path, make_config(tmp_path, samples=samples, units=units), "-n")
     assert proc.returncode != 0
     assert (
-        "samples.tsv, line 3: sample name 'SIM01; rm -rf x' is not allowed"
+        "samples.tsv, line 3, column sample: value 'SIM01; rm -rf x' is not allowed"
         in proc.stdout + proc.stderr
     )
 
@@ -54,7 +54,10 @@ def test_bad_platform_in_units_is_rejected(tmp_path):
     units.loc[0, "platform"] = "SANGER"
     proc = snakemake(tmp_path, make_config(tmp_path, units=units), "-n")
     assert proc.returncode != 0
-    assert "'SANGER' is not one of" in proc.stdout + proc.stderr
+    assert (
+        "units.tsv, line 2, column platform: value 'SANGER' is not allowed (allowed: ILLUMINA"
+        in proc.stdout + proc.stderr
+    )
 
 
 def test_missing_fastq_stops_before_any_job(tmp_path):

@@ -12,7 +12,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SCENARIO
 
 SAMPLES = ["NA12878", "SIM01"]
 CALLERS = ["bcftools", "freebayes"]
@@ -33,7 +33,7 @@ def test_bam_is_valid_indexed_and_has_one_read_group_per_unit(demo_run, sample):
     run("samtools", "quickcheck", str(bam))
     assert Path(f"{bam}.bai").stat().st_size > 0
     header = pysam.AlignmentFile(str(bam)).header.to_dict()
-    units = pd.read_csv(REPO / "config/units.tsv", sep="\t", dtype=str)
+    units = pd.read_csv(SCENARIO / "units.tsv", sep="\t", dtype=str)
     expected = {f"{sample}.{u}" for u in units.loc[units["sample"] == sample, "unit"]}
     assert {rg["ID"] for rg in header["RG"]} == expected
     assert {rg["SM"] for rg in header["RG"]} == {sample}

@@ -1,10 +1,10 @@
-"""Unit tests for scripts/make_intervals.py (scatter chunks for calling)."""
+"""Unit tests for dnaseq.steps.intervals (scatter chunks for calling)."""
 
 import subprocess
 
 import pytest
 
-import make_intervals as mi
+from dnaseq.steps import intervals as mi
 
 
 def test_split_chunks_balanced_in_order_and_complete():

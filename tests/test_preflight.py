@@ -12,7 +12,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from preflight import (
+
+from conftest import REPO, make_config, snakemake, units_table
+from dnaseq.core.preflight import (
     check_bed_against_reference,
     check_fastq_head,
     check_fastq_pair,
@@ -22,9 +24,7 @@ from preflight import (
     check_reference_head,
     check_vcf_against_reference,
 )
-
-from conftest import REPO, make_config, snakemake, units_table
-from sheets import InputError
+from dnaseq.core.sheets import InputError
 
 REC = "@r{i}/{m}\nACGTACGTAC\n+\nIIIIIIIIII\n"
 
@@ -308,7 +308,7 @@ def test_deep_check_build_mismatch_of_truth(tmp_path):
 def test_preflight_command_line_passes_on_shipped_config(tmp_path):
     cfg = make_config(tmp_path)
     proc = subprocess.run(
-        ["python", str(REPO / "scripts/preflight.py"), "all", "--config", str(cfg), "--deep"],
+        ["python", "-m", "dnaseq.cli", "preflight", "all", "--config", str(cfg), "--deep"],
         capture_output=True,
         text=True,
         check=False,
@@ -324,7 +324,7 @@ def test_preflight_command_line_reports_error(tmp_path):
     units.loc[2, "fq2"] = units.loc[1, "fq2"]
     cfg = make_config(tmp_path, units=units)
     proc = subprocess.run(
-        ["python", str(REPO / "scripts/preflight.py"), "all", "--config", str(cfg)],
+        ["python", "-m", "dnaseq.cli", "preflight", "all", "--config", str(cfg)],
         capture_output=True,
         text=True,
         check=False,

@@ -10,12 +10,8 @@ import subprocess
 import sys
 import time
 
-import identity
-import manifest
 import pandas as pd
-import provenance
 import pytest
-import runlock
 
 from conftest import (
     REPO,
@@ -26,6 +22,8 @@ from conftest import (
     tool_env,
     vcf_records,
 )
+from dnaseq.core import manifest, provenance, runlock
+from dnaseq.steps import identity
 
 CALLERS = ["bcftools", "freebayes"]
 SAMPLES = ["NA12878", "SIM01"]
@@ -45,7 +43,9 @@ def test_manifest_covers_inputs_and_deliverables_and_verifies(demo_run):
     proc = subprocess.run(
         [
             sys.executable,
-            str(REPO / "scripts/manifest.py"),
+            "-m",
+            "dnaseq.cli",
+            "manifest",
             "verify",
             str(demo_run / "results/manifest.tsv"),
         ],

@@ -1,10 +1,10 @@
-"""Unit tests for scripts/sheets.py: sheet cross-checks, read groups, filter commands."""
+"""Unit tests for dnaseq.core.sheets: sheet cross-checks, read groups, filter commands."""
 
 from pathlib import Path
 
 import pytest
 
-import sheets
+from dnaseq.core import sheets
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

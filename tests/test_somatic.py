@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pysam
 import pytest
-import somatic
 
-import sheets
-from conftest import REPO, absolute, make_config, snakemake
+from conftest import REPO, SCENARIO, absolute, make_config, snakemake
+from dnaseq.core import sheets
+from dnaseq.steps import somatic_classify as somatic
 
 SPIKES = REPO / "resources/test/somatic/NA12878_S1_spike.somatic_truth.vcf.gz"
 GERMLINE_TRUTH = REPO / "resources/test/truth/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz"
@@ -50,8 +50,8 @@ def test_pair_rules(tmp_path, rows, message):
 
 
 def test_tumour_and_normal_cannot_share_a_unit(tmp_path):
-    samples = pd.read_csv(REPO / "config/samples.tsv", sep="\t", dtype=str)
-    units = pd.read_csv(REPO / "config/units.tsv", sep="\t", dtype=str)
+    samples = pd.read_csv(SCENARIO / "samples.tsv", sep="\t", dtype=str)
+    units = pd.read_csv(SCENARIO / "units.tsv", sep="\t", dtype=str)
     for col in ("fq1", "fq2"):
         units[col] = units[col].map(absolute)
     normal = units["sample"] == "NA12878_N"

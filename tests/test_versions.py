@@ -6,7 +6,7 @@ import subprocess
 import pytest
 import yaml
 
-import versions
+from dnaseq.core import versions
 
 
 @pytest.mark.parametrize(

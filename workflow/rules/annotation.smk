@@ -1,31 +1,48 @@
-# Functional annotation of every caller's per-sample VCF: snpEff with a database built offline
-# from the configured GFF3 + the run's reference, or Ensembl VEP from an offline cache.
+# Functional annotation of the germline calls of every caller and of the somatic calls: snpEff
+# with a database built offline from the configured GFF3 + the run's reference, or Ensembl VEP
+# from an offline cache. Both annotators are always defined; annotation.tool picks one
+# (ruleorder) and `none` skips annotation.
 
+SNPEFF = config["annotation"]["snpeff"]
+VEP = config["annotation"]["vep"]
 SNPEFF_DB = "results/annotation/snpeff_db"
+SOMATIC_CALLER_PATTERN = "|".join(config["somatic"]["callers"]) or "NO_SOMATIC_CALLERS"
+
+if config["annotation"]["tool"] == "vep":
+
+    ruleorder: annotate_variants_vep > annotate_variants_snpeff
+    ruleorder: annotate_somatic_vep > annotate_somatic_snpeff
+
+else:
+
+    ruleorder: annotate_variants_snpeff > annotate_variants_vep
+    ruleorder: annotate_somatic_snpeff > annotate_somatic_vep
 
 
 rule build_snpeff_db:
     input:
         fasta=REF,
-        gff=config["annotation"]["snpeff"]["gff3"],
+        gff=SNPEFF["gff3"] or [],
     output:
         config=f"{SNPEFF_DB}/snpEff.config",
-        db=f"{SNPEFF_DB}/data/{config['annotation']['snpeff']['genome']}/snpEffectPredictor.bin",
+        db=f"{SNPEFF_DB}/data/{SNPEFF['genome']}/snpEffectPredictor.bin",
     log:
-        "logs/snpeff/build.log",
+        "logs/annotation/snpeff/build.log",
+    benchmark:
+        "benchmarks/annotation/build_snpeff_db.tsv"
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("build_snpeff_db")
     resources:
         **resources_for("build_snpeff_db"),
     params:
-        genome=config["annotation"]["snpeff"]["genome"],
+        genome=SNPEFF["genome"],
         datadir=lambda w, output: Path(output.db).parent.parent,
     message:
         "Building the snpEff database {params.genome} offline from the configured GFF3"
     shell:
         "(mkdir -p {params.datadir}/{params.genome}"
-        " && (gzip -dc {input.gff} 2>/dev/null || cat {input.gff})"
+        " && (gzip -dc {input.gff:q} 2>/dev/null || cat {input.gff:q})"
         " > {params.datadir}/{params.genome}/genes.gff"
         " && ln -sf $(realpath {input.fasta}) {params.datadir}/{params.genome}/sequences.fa"
         " && printf 'data.dir = ./data/\\n{params.genome}.genome : {params.genome}\\n'"
@@ -34,69 +51,113 @@ rule build_snpeff_db:
         " -nodownload -noLog -v -c {output.config} {params.genome}) > {log} 2>&1"
 
 
-if config["annotation"]["tool"] == "vep":
+rule annotate_variants_snpeff:
+    input:
+        vcf="results/calls/{caller}/{sample}.vcf.gz",
+        config=rules.build_snpeff_db.output.config,
+        db=rules.build_snpeff_db.output.db,
+    output:
+        vcf="results/annotated/{caller}/{sample}.vcf.gz",
+        tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
+        csv="results/qc/snpeff/{caller}/{sample}.snpeff.csv",
+        html="results/qc/snpeff/{caller}/{sample}.snpeff.html",
+    log:
+        "logs/annotation/snpeff/{caller}/{sample}.log",
+    benchmark:
+        "benchmarks/annotation/snpeff/{caller}/{sample}.tsv"
+    conda:
+        "../../envs/snpeff.yaml"
+    threads: threads_for("annotate_variants_snpeff")
+    resources:
+        **resources_for("annotate_variants_snpeff"),
+    params:
+        genome=SNPEFF["genome"],
+        extra=SNPEFF["extra"],
+    message:
+        "Annotating {wildcards.caller} calls with snpEff: {output.vcf}"
+    shell:
+        "(snpEff -Xmx{resources.mem_mb}m ann -nodownload -noLog -c {input.config}"
+        " -csvStats {output.csv} -s {output.html} {params.extra} {params.genome} {input.vcf}"
+        " | bgzip -c > {output.vcf} && tabix -p vcf {output.vcf}) 2> {log}"
 
-    rule annotate_variants_vep:
-        input:
-            vcf=annotation_source,
-            ref=REF,
-            fai=REF_FAI,
-            cache=config["annotation"]["vep"]["cache_dir"],
-        output:
-            vcf="results/annotated/{caller}/{name}.vcf.gz",
-            tbi="results/annotated/{caller}/{name}.vcf.gz.tbi",
-            stats="results/qc/vep/{caller}/{name}.vep.html",
-        log:
-            "logs/vep/{caller}/{name}.log",
-        wildcard_constraints:
-            **annotation_wildcards(),
-        conda:
-            "../../envs/vep.yaml"
-        threads: threads_for("annotate_variants_vep")
-        resources:
-            **resources_for("annotate_variants_vep"),
-        params:
-            cache_version=config["annotation"]["vep"]["cache_version"],
-            species=config["annotation"]["vep"]["species"],
-            assembly=config["annotation"]["vep"]["assembly"],
-            extra=config["annotation"]["vep"]["extra"],
-        message:
-            "Annotating {wildcards.caller} calls of {wildcards.name} (VEP, offline cache)"
-        shell:
-            "(vep --input_file {input.vcf} --output_file {output.vcf} --format vcf --vcf"
-            " --compress_output bgzip --offline --cache --dir_cache {input.cache}"
-            " --cache_version {params.cache_version} --species {params.species}"
-            " --assembly {params.assembly} --fasta {input.ref} --fork {threads}"
-            " --stats_file {output.stats} --force_overwrite --no_progress {params.extra}"
-            " && tabix -p vcf {output.vcf}) 2> {log}"
 
-else:
+use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
+    wildcard_constraints:
+        caller=SOMATIC_CALLER_PATTERN,
+    input:
+        vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
+        config=rules.build_snpeff_db.output.config,
+        db=rules.build_snpeff_db.output.db,
+    output:
+        vcf="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz",
+        tbi="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz.tbi",
+        csv="results/qc/snpeff/somatic/{caller}/{tumor}.{mode}.snpeff.csv",
+        html="results/qc/snpeff/somatic/{caller}/{tumor}.{mode}.snpeff.html",
+    log:
+        "logs/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.log",
+    benchmark:
+        "benchmarks/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.tsv"
 
-    rule annotate_variants_snpeff:
-        input:
-            vcf=annotation_source,
-            config=f"{SNPEFF_DB}/snpEff.config",
-            db=rules.build_snpeff_db.output.db,
-        output:
-            vcf="results/annotated/{caller}/{name}.vcf.gz",
-            tbi="results/annotated/{caller}/{name}.vcf.gz.tbi",
-            csv="results/qc/snpeff/{caller}/{name}.snpeff.csv",
-            html="results/qc/snpeff/{caller}/{name}.snpeff.html",
-        log:
-            "logs/snpeff/{caller}/{name}.log",
-        wildcard_constraints:
-            **annotation_wildcards(),
-        conda:
-            "../../envs/snpeff.yaml"
-        threads: threads_for("annotate_variants_snpeff")
-        resources:
-            **resources_for("annotate_variants_snpeff"),
-        params:
-            genome=config["annotation"]["snpeff"]["genome"],
-            extra=config["annotation"]["snpeff"]["extra"],
-        message:
-            "Annotating {wildcards.caller} calls of {wildcards.name} (snpEff)"
-        shell:
-            "(snpEff -Xmx{resources.mem_mb}m ann -nodownload -noLog -c {input.config}"
-            " -csvStats {output.csv} -s {output.html} {params.extra} {params.genome} {input.vcf}"
-            " | bgzip -c > {output.vcf} && tabix -p vcf {output.vcf}) 2> {log}"
+
+rule annotate_variants_vep:
+    input:
+        vcf="results/calls/{caller}/{sample}.vcf.gz",
+        ref=REF,
+        fai=REF_FAI,
+        cache=VEP["cache_dir"] or [],
+    output:
+        vcf="results/annotated/{caller}/{sample}.vcf.gz",
+        tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
+        stats="results/qc/vep/{caller}/{sample}.vep.html",
+    log:
+        "logs/annotation/vep/{caller}/{sample}.log",
+    benchmark:
+        "benchmarks/annotation/vep/{caller}/{sample}.tsv"
+    conda:
+        "../../envs/vep.yaml"
+    threads: threads_for("annotate_variants_vep")
+    resources:
+        **resources_for("annotate_variants_vep"),
+    params:
+        cache_version=VEP["cache_version"],
+        species=VEP["species"],
+        assembly=VEP["assembly"],
+        extra=VEP["extra"],
+    message:
+        "Annotating {wildcards.caller} calls with VEP (offline cache): {output.vcf}"
+    shell:
+        "(vep --input_file {input.vcf} --output_file {output.vcf} --format vcf --vcf"
+        " --compress_output bgzip --offline --cache --dir_cache {input.cache:q}"
+        " --cache_version {params.cache_version} --species {params.species:q}"
+        " --assembly {params.assembly:q} --fasta {input.ref} --fork {threads}"
+        " --stats_file {output.stats} --force_overwrite --no_progress {params.extra}"
+        " && tabix -p vcf {output.vcf}) 2> {log}"
+
+
+use rule annotate_variants_vep as annotate_somatic_vep with:
+    wildcard_constraints:
+        caller=SOMATIC_CALLER_PATTERN,
+    input:
+        vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
+        ref=REF,
+        fai=REF_FAI,
+        cache=VEP["cache_dir"] or [],
+    output:
+        vcf="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz",
+        tbi="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz.tbi",
+        stats="results/qc/vep/somatic/{caller}/{tumor}.{mode}.vep.html",
+    log:
+        "logs/annotation/vep/somatic/{caller}/{tumor}.{mode}.log",
+    benchmark:
+        "benchmarks/annotation/vep/somatic/{caller}/{tumor}.{mode}.tsv"
+
+
+if annotation_active():
+    _tool = config["annotation"]["tool"]
+    _germline = getattr(rules, f"annotate_variants_{_tool}").output
+    _somatic = getattr(rules, f"annotate_somatic_{_tool}").output
+    _somatic_callers = config["somatic"]["callers"]
+    deliver([_germline.vcf, _germline.tbi], caller=CALLERS, sample=GERMLINE_SAMPLES)
+    deliver([_somatic.vcf, _somatic.tbi], somatic_run_wildcards(), caller=_somatic_callers)
+    _stats = {"snpeff": "csv", "vep": "stats"}[_tool]
+    to_multiqc(getattr(_germline, _stats), caller=CALLERS, sample=GERMLINE_SAMPLES)

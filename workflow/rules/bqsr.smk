@@ -15,8 +15,6 @@ rule recalibrate_base_qualities:
         "results/qc/bqsr/{sample}.recal_table.txt",
     log:
         "logs/gatk/base_recalibrator/{sample}.log",
-    group:
-        "bam"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("recalibrate_base_qualities")
@@ -43,8 +41,6 @@ rule apply_base_recalibration:
         "results/mapping/{sample}.recal.bam",
     log:
         "logs/gatk/apply_bqsr/{sample}.log",
-    group:
-        "bam"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("apply_base_recalibration")
@@ -55,3 +51,9 @@ rule apply_base_recalibration:
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' ApplyBQSR -R {input.ref} -I {input.bam}"
         " --bqsr-recal-file {input.table} --create-output-bam-index false -O {output} 2> {log}"
+
+
+if bqsr_active():
+    to_multiqc(rules.recalibrate_base_qualities.output, sample=SAMPLES)
+# the BAM callers and QC read (recalibrated or duplicate-marked) and its index
+deliver([rules.index_bam.input[0], rules.index_bam.output[0]], name=ANALYSIS_BAM_NAMES)

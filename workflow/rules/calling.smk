@@ -25,3 +25,6 @@ rule gather_calls:
         " | bcftools norm -f {input.ref} -m -any -Ou"
         " | bcftools norm -d exact -Oz -o {output.vcf}"
         " && bcftools index -t {output.vcf}) 2> {log}"
+
+
+deliver(rules.gather_calls.output, caller=CALLERS, sample=GERMLINE_SAMPLES)

@@ -1,39 +1,45 @@
-# Config and sheet loading, wildcard constraints, and the input functions the rules share.
-# Sheet logic lives in scripts/sheets.py (importable, unit-tested); this file only wires it up.
+# Config and sheet loading, wildcard constraints, the registry of deliverables, and the input
+# functions the rules share. The logic lives in the `dnaseq` package (scripts/dnaseq/, installed
+# into the virtualenv by `make setup`); this file only wires it to the config.
 import json
 import re
-import sys
+import shlex
 from datetime import UTC, datetime
+from itertools import product
 from pathlib import Path
 
 import snakemake
 from snakemake.exceptions import WorkflowError
+from snakemake.io import apply_wildcards
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
-import sheets  # noqa: E402
-import preflight  # noqa: E402
-import provenance  # noqa: E402
-import runlock  # noqa: E402
-import versions  # noqa: E402
+try:
+    from dnaseq.core import preflight, provenance, runlock, sheets, versions
+    from dnaseq.core.config_inputs import config_inputs, load_schema
+except ImportError as err:
+    raise WorkflowError(
+        f"The workflow's Python package is not installed ({err}): run `make setup`, or "
+        f"`pip install -e {workflow.basedir}` in the environment that runs Snakemake."
+    ) from None
 
-validate(config, "../schemas/config.schema.yaml")
+CONFIG_SCHEMA = load_schema(Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"))
+# Jobs run the package's steps from this checkout (also inside conda envs, which do not have
+# the package installed): `{STEPS} <step> ...` in a shell command.
+STEPS = f"PYTHONPATH={shlex.quote(str(Path(workflow.basedir, 'scripts')))} python -m dnaseq.steps"
 
 # With a default storage provider (cloud runs) the inputs live in remote storage: the start-up
 # file checks cannot see them, the pre-flight jobs check the retrieved copies instead.
 REMOTE_STORAGE = workflow.storage_settings.default_storage_provider is not None
 
 try:
-    samples = sheets.read_sheet(config["samples"], ["sample"])
-    validate(samples.drop(columns="sheet_line"), "../schemas/samples.schema.yaml")
-    sheets.check_samples(samples, config["samples"])
-    units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
-    validate(units.drop(columns="sheet_line"), "../schemas/units.schema.yaml")
-    sheets.check_units(units, samples, config["units"])
-    PAIRS = sheets.tumor_normal_pairs(samples, config["samples"])
+    preflight.validate_config(config, CONFIG_SCHEMA)
+    validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
+    samples, units, PAIRS = preflight.load_sheets(
+        config, Path(workflow.basedir, "workflow", "schemas")
+    )
     if not REMOTE_STORAGE:
-        preflight.check_startup(config, units)
+        preflight.check_startup(config, units, CONFIG_SCHEMA)
 except sheets.InputError as err:
     raise WorkflowError(str(err)) from None
 samples = samples.set_index("sample", drop=False)
@@ -59,7 +65,6 @@ CHUNKS = [f"{i:04d}" for i in range(config["calling"]["scatter"])]
 REF = "results/reference/genome.fa"
 REF_FAI = "results/reference/genome.fa.fai"
 REF_DICT = "results/reference/genome.dict"
-SCRIPTS = f"{workflow.basedir}/scripts"
 WORKFLOW_VERSION = provenance.workflow_version(workflow.basedir)
 STARTED_UTC = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 BWA_INDEX = multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa")
@@ -74,9 +79,8 @@ wildcard_constraints:
     mode="paired|tumor_only",
 
 
-def script_path(name):
-    """One of the workflow's scripts as a job input: its own copy, never remote storage."""
-    return local(f"{SCRIPTS}/{name}")
+# (sample, unit) of every sequencing unit, as wildcard dicts for outputs()/deliver()
+UNIT_WILDCARDS = [{"sample": s, "unit": u} for s, u in zip(units["sample"], units["unit"])]
 
 
 def units_of(sample):
@@ -90,7 +94,7 @@ def unit_fastqs(wildcards):
 
 def reference_checked_inputs():
     """Every input file checked against the reference contigs by check_reference_inputs."""
-    return [path for path, _, _ in preflight.checked_inputs(config)]
+    return [i.path for i in preflight.checked_inputs(config, CONFIG_SCHEMA)]
 
 
 def unit_read_group(wildcards):
@@ -109,14 +113,13 @@ def analysis_bam(wildcards=None, sample=None):
     return f"results/mapping/{sample}.{step}.bam"
 
 
+# "{sample}.dedup" or "{sample}.recal": the analysis BAM names (index_bam's {name})
+ANALYSIS_BAM_NAMES = [Path(analysis_bam(sample=s)).name[: -len(".bam")] for s in SAMPLES]
+
+
 def analysis_bam_pair(wildcards):
     bam = analysis_bam(wildcards)
     return {"bam": bam, "bai": f"{bam}.bai"}
-
-
-def markdup_metrics(sample):
-    tool = "picard" if config["mapping"]["markdup"] == "picard" else "samtools"
-    return f"results/qc/markdup/{sample}.{tool}_markdup.txt"
 
 
 def caller_filters(caller):
@@ -149,37 +152,48 @@ def env_names():
     return names
 
 
-def run_inputs():
-    """Every input file of the run: FASTQs, reference, truth sets, BEDs, annotation sources."""
-    files = list(units["fq1"]) + list(units["fq2"]) + [config["reference"]["fasta"]]
-    files += reference_checked_inputs()
+# ---------------------------------------------------------------- what a run delivers
+# Each module registers, right below a rule, which of the rule's outputs this run needs:
+# `deliver(...)` for files a lab takes away (built by `all`, listed in the SHA-256 manifest),
+# `to_multiqc(...)` for files the MultiQC report reads. Paths are written once, in the rules.
+DELIVERABLES = []
+MULTIQC_INPUTS = []
+
+
+def outputs(patterns, *runs, **values):
+    """The output patterns of a rule filled in for every combination of wildcard values.
+
+    values: wildcard -> list of values, combined as a product; runs: lists of dicts whose values
+    belong together (e.g. somatic runs, tumour + mode), combined with the rest as a product."""
+    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    axes = [[dict(r) for r in rows] for rows in runs]
+    axes += [[{name: v} for v in vals] for name, vals in values.items()]
+    files = []
+    for combo in product(*axes):
+        wildcards = {k: v for part in combo for k, v in part.items()}
+        files += [apply_wildcards(p, wildcards) for p in patterns]
     return files
 
 
-def deliverables():
-    """The files a lab takes away from a run (all of them go into the manifest)."""
-    out = []
-    for s in SAMPLES:
-        bam = analysis_bam(sample=s)
-        out += [bam, f"{bam}.bai"]
-    for kind in ["calls", "annotated"] if annotation_active() else ["calls"]:
-        for c in CALLERS:
-            for s in GERMLINE_SAMPLES:
-                out += [f"results/{kind}/{c}/{s}.vcf.gz", f"results/{kind}/{c}/{s}.vcf.gz.tbi"]
-    out += somatic_deliverables()
-    if validated_samples():
-        out.append("results/validation/summary.tsv")
-    out += [
-        "results/multiqc/multiqc_report.html",
-        "results/provenance/provenance.json",
-        "results/qc/identity/concordance.tsv",
-        "results/qc/identity/sex_check.tsv",
-    ]
-    return out
+def deliver(patterns, *runs, **values):
+    DELIVERABLES.extend(outputs(patterns, *runs, **values))
 
 
-def all_outputs():
-    return [*deliverables(), "results/manifest.tsv"]
+def to_multiqc(patterns, *runs, **values):
+    MULTIQC_INPUTS.extend(outputs(patterns, *runs, **values))
+
+
+def run_inputs():
+    """Every input file of the run: the FASTQs and every file the config names (the schema
+    marks them, see dnaseq.core.config_inputs), each once."""
+    files = list(units["fq1"]) + list(units["fq2"])
+    files += [i.path for i in config_inputs(config, CONFIG_SCHEMA) if i.kind != "dir"]
+    return list(dict.fromkeys(files))
+
+
+def manifest_entries():
+    """Every path the manifest records: inputs first, then deliverables."""
+    return [*run_inputs(), *dict.fromkeys(DELIVERABLES)]
 
 
 def gatk_filter_args(vtype):
@@ -188,35 +202,6 @@ def gatk_filter_args(vtype):
         f"--filter-name {f['name']} --filter-expression '{f['expression']}'"
         for f in config["calling"]["gatk"]["filters"][vtype]
     )
-
-
-def qc_inputs():
-    """Every file MultiQC reads, for the stages active in this run."""
-    out = [f"results/qc/fastp/{s}.{u}.fastp.json" for s, u in zip(units["sample"], units["unit"])]
-    for s in SAMPLES:
-        out += [
-            f"results/qc/samtools/{s}.stats.txt",
-            f"results/qc/samtools/{s}.flagstat.txt",
-            f"results/qc/mosdepth/{s}.mosdepth.summary.txt",
-            f"results/qc/mosdepth/{s}.mosdepth.global.dist.txt",
-            f"results/qc/mosdepth/{s}.mosdepth.region.dist.txt",
-            markdup_metrics(s),
-        ]
-        if bqsr_active():
-            out.append(f"results/qc/bqsr/{s}.recal_table.txt")
-    out += expand("results/qc/bcftools_stats/{c}/{s}.txt", c=CALLERS, s=GERMLINE_SAMPLES)
-    if config["annotation"]["tool"] == "snpeff":
-        out += expand("results/qc/snpeff/{c}/{s}.snpeff.csv", c=CALLERS, s=GERMLINE_SAMPLES)
-    elif config["annotation"]["tool"] == "vep":
-        out += expand("results/qc/vep/{c}/{s}.vep.html", c=CALLERS, s=GERMLINE_SAMPLES)
-    out += somatic_qc_inputs()
-    out += expand("results/qc/versions/{env}_mqc_versions.yml", env=env_names())
-    out += [
-        "results/qc/provenance_mqc.yaml",
-        "results/qc/identity/concordance_mqc.tsv",
-        "results/qc/identity/sex_check_mqc.tsv",
-    ]
-    return out
 
 
 # ---------------------------------------------------------------- somatic (tumour/normal, panel)
@@ -232,6 +217,11 @@ def somatic_runs():
         if not normal or config["somatic"]["tumor_only_for_paired"]:
             runs.append((tumor, "tumor_only"))
     return runs
+
+
+def somatic_run_wildcards():
+    """somatic_runs() as wildcard dicts, for outputs()/deliver()."""
+    return [{"tumor": t, "mode": m} for t, m in somatic_runs()]
 
 
 def normal_of(wildcards):
@@ -254,56 +244,6 @@ def pair_check(wildcards):
 
 def somatic_targets():
     return config["somatic"]["targets"] or config["targets"]["bed"]
-
-
-def somatic_deliverables():
-    out = []
-    for tumor, mode in somatic_runs():
-        for c in config["somatic"]["callers"]:
-            stem = f"{c}/{tumor}.{mode}.vcf.gz"
-            out += [f"results/somatic/{stem}", f"results/somatic/{stem}.tbi"]
-            if annotation_active():
-                out += [
-                    f"results/annotated/somatic_{stem}",
-                    f"results/annotated/somatic_{stem}.tbi",
-                ]
-        if annotation_active():
-            out.append(f"results/somatic/tmb/{tumor}.{mode}.json")
-        if config["somatic"]["msi"]["enabled"] and mode == "paired":
-            out.append(f"results/somatic/msi/{tumor}.{mode}.txt")
-    for s in PANEL_SAMPLES:
-        out += [
-            f"results/qc/panel/{s}.per_target.tsv",
-            f"results/qc/panel/{s}.per_gene.tsv",
-            f"results/qc/panel/{s}.low_coverage.bed",
-        ]
-    if [t for t in config.get("validation_somatic", {}) if t in TUMORS]:
-        out.append("results/validation/somatic_summary.tsv")
-    return out
-
-
-def somatic_qc_inputs():
-    out = []
-    for s in PANEL_SAMPLES:
-        out += [f"results/qc/panel/{s}.panel_mqc.tsv", f"results/qc/panel/{s}.hs_metrics.txt"]
-    if annotation_active():
-        out += [f"results/somatic/tmb/{t}.{m}_mqc.yaml" for t, m in somatic_runs()]
-    return out
-
-
-def annotation_wildcards():
-    """Rule-level wildcard constraints of the annotation rules: germline and somatic VCFs."""
-    callers = CALLERS + [f"somatic_{c}" for c in config["somatic"]["callers"]]
-    names = SAMPLES + [f"{t}.{m}" for t, m in somatic_runs()]
-    return {"caller": "|".join(callers), "name": "|".join(map(re.escape, names))}
-
-
-def annotation_source(wildcards):
-    """The VCF a results/annotated/{caller}/{name}.vcf.gz is made from: germline calls, or a
-    somatic VCF for callers named somatic_<caller>."""
-    if wildcards.caller.startswith("somatic_"):
-        return f"results/somatic/{wildcards.caller[len('somatic_'):]}/{wildcards.name}.vcf.gz"
-    return f"results/calls/{wildcards.caller}/{wildcards.name}.vcf.gz"
 
 
 def mutect2_resources():
@@ -391,8 +331,8 @@ def resources_for(name):
 
 def check_resource_names():
     """A typo in config resources.* must not silently leave a rule on the defaults."""
-    # all rules of the workflow, including those defined only for other settings
-    names = preflight.defined_rule_names(Path(workflow.basedir, "workflow", "rules"))
+    # every rule is defined whatever the settings (alternatives are chosen by ruleorder)
+    names = {r.name for r in workflow.rules}
     listed = set(config["resources"]["rules"]) | set(
         config["resources"]["memory_scales_with_attempt"]
     )

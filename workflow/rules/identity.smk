@@ -11,8 +11,6 @@ rule prepare_fingerprint_sites:
         tbi="results/reference/fingerprint_sites.tsv.gz.tbi",
     log:
         "logs/identity/prepare_sites.log",
-    group:
-        "reference"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("prepare_fingerprint_sites")
@@ -35,8 +33,6 @@ rule fingerprint_sample:
         "results/qc/identity/{sample}.fingerprint.vcf.gz",
     log:
         "logs/identity/fingerprint/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("fingerprint_sample")
@@ -57,8 +53,6 @@ rule idxstats_sample:
         "results/qc/identity/{sample}.idxstats.txt",
     log:
         "logs/identity/idxstats/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("idxstats_sample")
@@ -72,14 +66,11 @@ rule check_identity_concordance:
     input:
         fingerprints=expand("results/qc/identity/{sample}.fingerprint.vcf.gz", sample=SAMPLES),
         expected=list(config["identity"]["expected"].values()),
-        script=script_path("identity.py"),
     output:
         tsv="results/qc/identity/concordance.tsv",
         multiqc="results/qc/identity/concordance_mqc.tsv",
     log:
         "logs/identity/concordance.log",
-    group:
-        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_identity_concordance")
@@ -99,7 +90,7 @@ rule check_identity_concordance:
     message:
         "Comparing genotype fingerprints of all samples (swaps, duplicates)"
     shell:
-        "python {input.script} concordance --fingerprints {params.fingerprints}"
+        "{STEPS} identity concordance --fingerprints {params.fingerprints}"
         " --patients {params.patients} --expected {params.expected}"
         " --min-depth {params.min_depth} --min-sites {params.min_sites}"
         " --threshold {params.threshold} --output {output.tsv} --multiqc {output.multiqc}"
@@ -109,14 +100,11 @@ rule check_identity_concordance:
 rule check_sex:
     input:
         idxstats=expand("results/qc/identity/{sample}.idxstats.txt", sample=SAMPLES),
-        script=script_path("identity.py"),
     output:
         tsv="results/qc/identity/sex_check.tsv",
         multiqc="results/qc/identity/sex_check_mqc.tsv",
     log:
         "logs/identity/sex.log",
-    group:
-        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_sex")
@@ -126,20 +114,17 @@ rule check_sex:
         idxstats=lambda w, input: " ".join(f"{s}={f}" for s, f in zip(SAMPLES, input.idxstats)),
         reported=" ".join(f"{s}={x}" for s, x in sheets.reported_sexes(samples).items()),
     shell:
-        "python {input.script} sex --idxstats {params.idxstats} --reported {params.reported}"
+        "{STEPS} identity sex --idxstats {params.idxstats} --reported {params.reported}"
         " --output {output.tsv} --multiqc {output.multiqc} 2> {log}"
 
 
 rule gate_identity:
     input:
         reports=["results/qc/identity/concordance.tsv", "results/qc/identity/sex_check.tsv"],
-        script=script_path("identity.py"),
     output:
         "results/qc/identity/identity.ok",
     log:
         "logs/identity/gate.log",
-    group:
-        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("gate_identity")
@@ -151,5 +136,9 @@ rule gate_identity:
         "Stopping the run if a sample identity check failed"
     shell:
         "if [ {params.enforce} = True ]; then"
-        " python {input.script} gate {input.reports} --output {output} 2> {log};"
+        " {STEPS} identity gate {input.reports} --output {output} 2> {log};"
         " else echo 'identity checks not enforced' > {output}; fi"
+
+
+deliver([rules.check_identity_concordance.output.tsv, rules.check_sex.output.tsv])
+to_multiqc([rules.check_identity_concordance.output.multiqc, rules.check_sex.output.multiqc])

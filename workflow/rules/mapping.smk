@@ -13,8 +13,6 @@ rule map_reads_bwa:
         temp("results/mapping/{sample}/{unit}.sorted.bam"),
     log:
         "logs/bwa/{sample}.{unit}.log",
-    group:
-        "alignment"
     conda:
         "../../envs/bwa.yaml"
     threads: threads_for("map_reads_bwa")
@@ -38,8 +36,6 @@ rule merge_units:
         temp("results/mapping/{sample}.merged.bam"),
     log:
         "logs/samtools_merge/{sample}.log",
-    group:
-        "bam"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("merge_units")
@@ -49,51 +45,54 @@ rule merge_units:
         "samtools merge -f -@ {threads} -o {output} {input} 2> {log}"
 
 
+# Both duplicate markers are defined; config mapping.markdup picks one (same BAM path).
 if config["mapping"]["markdup"] == "picard":
 
-    rule mark_duplicates_picard:
-        input:
-            "results/mapping/{sample}.merged.bam",
-        output:
-            bam="results/mapping/{sample}.dedup.bam",
-            metrics="results/qc/markdup/{sample}.picard_markdup.txt",
-        log:
-            "logs/picard_markdup/{sample}.log",
-        group:
-            "bam"
-        conda:
-            "../../envs/picard.yaml"
-        threads: threads_for("mark_duplicates_picard")
-        resources:
-            **resources_for("mark_duplicates_picard"),
-        message:
-            "Marking duplicates in {wildcards.sample} (Picard)"
-        shell:
-            "picard -Xmx{resources.mem_mb}m MarkDuplicates -I {input} -O {output.bam}"
-            " -M {output.metrics} --ASSUME_SORT_ORDER coordinate 2> {log}"
+    ruleorder: mark_duplicates_picard > mark_duplicates_samtools
 
 else:
 
-    rule mark_duplicates_samtools:
-        input:
-            "results/mapping/{sample}.merged.bam",
-        output:
-            bam="results/mapping/{sample}.dedup.bam",
-            metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
-        log:
-            "logs/samtools_markdup/{sample}.log",
-        group:
-            "bam"
-        conda:
-            "../../envs/samtools.yaml"
-        threads: threads_for("mark_duplicates_samtools")
-        resources:
-            **resources_for("mark_duplicates_samtools"),
-        message:
-            "Marking duplicates in {wildcards.sample} (samtools markdup)"
-        shell:
-            "samtools markdup -@ {threads} -f {output.metrics} -T {output.bam}.tmp"
-            " {input} {output.bam} 2> {log}"
+    ruleorder: mark_duplicates_samtools > mark_duplicates_picard
+
+
+rule mark_duplicates_picard:
+    input:
+        "results/mapping/{sample}.merged.bam",
+    output:
+        bam="results/mapping/{sample}.dedup.bam",
+        metrics="results/qc/markdup/{sample}.picard_markdup.txt",
+    log:
+        "logs/picard_markdup/{sample}.log",
+    conda:
+        "../../envs/picard.yaml"
+    threads: threads_for("mark_duplicates_picard")
+    resources:
+        **resources_for("mark_duplicates_picard"),
+    message:
+        "Marking duplicates in {wildcards.sample} (Picard)"
+    shell:
+        "picard -Xmx{resources.mem_mb}m MarkDuplicates -I {input} -O {output.bam}"
+        " -M {output.metrics} --ASSUME_SORT_ORDER coordinate 2> {log}"
+
+
+rule mark_duplicates_samtools:
+    input:
+        "results/mapping/{sample}.merged.bam",
+    output:
+        bam="results/mapping/{sample}.dedup.bam",
+        metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
+    log:
+        "logs/samtools_markdup/{sample}.log",
+    conda:
+        "../../envs/samtools.yaml"
+    threads: threads_for("mark_duplicates_samtools")
+    resources:
+        **resources_for("mark_duplicates_samtools"),
+    message:
+        "Marking duplicates in {wildcards.sample} (samtools markdup)"
+    shell:
+        "samtools markdup -@ {threads} -f {output.metrics} -T {output.bam}.tmp"
+        " {input} {output.bam} 2> {log}"
 
 
 rule index_bam:
@@ -103,8 +102,6 @@ rule index_bam:
         "results/mapping/{name}.bam.bai",
     log:
         "logs/samtools_index/{name}.log",
-    group:
-        "bam"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_bam")
@@ -112,3 +109,7 @@ rule index_bam:
         **resources_for("index_bam"),
     shell:
         "samtools index {input} 2> {log}"
+
+
+MARKDUP_RULE = getattr(rules, f"mark_duplicates_{config['mapping']['markdup']}")
+to_multiqc(MARKDUP_RULE.output.metrics, sample=SAMPLES)

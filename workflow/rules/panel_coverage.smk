@@ -12,8 +12,6 @@ rule coverage_panel_mosdepth:
         summary="results/qc/panel/{sample}.mosdepth.summary.txt",
     log:
         "logs/panel/mosdepth/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_panel_mosdepth")
@@ -37,8 +35,6 @@ rule count_on_target_reads:
         "results/qc/panel/{sample}.on_target_reads.txt",
     log:
         "logs/panel/on_target/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("count_on_target_reads")
@@ -55,7 +51,6 @@ rule report_panel_coverage:
         regions="results/qc/panel/{sample}.regions.bed.gz",
         thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
         reads="results/qc/panel/{sample}.on_target_reads.txt",
-        script=script_path("panel_coverage.py"),
     output:
         per_target="results/qc/panel/{sample}.per_target.tsv",
         per_gene="results/qc/panel/{sample}.per_gene.tsv",
@@ -63,8 +58,6 @@ rule report_panel_coverage:
         multiqc="results/qc/panel/{sample}.panel_mqc.tsv",
     log:
         "logs/panel/report/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("report_panel_coverage")
@@ -73,7 +66,7 @@ rule report_panel_coverage:
     params:
         min_depth=config["somatic"]["coverage"]["min_mean_depth"],
     shell:
-        "python {input.script} --sample {wildcards.sample} --regions {input.regions}"
+        "{STEPS} panel-coverage --sample {wildcards.sample} --regions {input.regions}"
         " --thresholds {input.thresholds} --reads {input.reads}"
         " --min-mean-depth {params.min_depth} --per-target {output.per_target}"
         " --per-gene {output.per_gene} --low-coverage {output.low}"
@@ -88,8 +81,6 @@ rule targets_interval_list:
         "results/qc/panel/targets.interval_list",
     log:
         "logs/panel/interval_list.log",
-    group:
-        "reference"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("targets_interval_list")
@@ -110,8 +101,6 @@ rule hs_metrics_picard:
         "results/qc/panel/{sample}.hs_metrics.txt",
     log:
         "logs/panel/hs_metrics/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("hs_metrics_picard")
@@ -123,3 +112,8 @@ rule hs_metrics_picard:
         "picard -Xmx{resources.mem_mb}m CollectHsMetrics -I {input.bam} -O {output}"
         " -R {input.ref} -BAIT_INTERVALS {input.intervals}"
         " -TARGET_INTERVALS {input.intervals} 2> {log}"
+
+
+_panel = rules.report_panel_coverage.output
+deliver([_panel.per_target, _panel.per_gene, _panel.low], sample=PANEL_SAMPLES)
+to_multiqc([_panel.multiqc, *rules.hs_metrics_picard.output], sample=PANEL_SAMPLES)

@@ -8,8 +8,6 @@ rule write_resolved_config:
         "results/provenance/config.json",
     log:
         "logs/provenance/config.log",
-    group:
-        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_resolved_config")
@@ -24,13 +22,10 @@ rule write_resolved_config:
 rule check_fastq_pair:
     input:
         unpack(unit_fastqs),
-        script=script_path("preflight.py"),
     output:
         "results/qc/preflight/{sample}.{unit}.fastq_check.json",
     log:
         "logs/preflight/{sample}.{unit}.log",
-    group:
-        "preflight"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_fastq_pair")
@@ -39,7 +34,7 @@ rule check_fastq_pair:
     message:
         "Checking the FASTQ pair of {wildcards.sample} unit {wildcards.unit} (integrity, names)"
     shell:
-        "python {input.script} fastq-pair {input.r1} {input.r2} --output {output} 2> {log}"
+        "{STEPS} preflight fastq-pair {input.r1} {input.r2} --output {output} 2> {log}"
 
 
 rule check_reference_inputs:
@@ -48,13 +43,10 @@ rule check_reference_inputs:
         fasta=REF,
         fai=REF_FAI,
         inputs=reference_checked_inputs(),
-        script=script_path("preflight.py"),
     output:
         "results/qc/preflight/reference.json",
     log:
         "logs/preflight/reference.log",
-    group:
-        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_reference_inputs")
@@ -63,5 +55,5 @@ rule check_reference_inputs:
     message:
         "Checking the reference and every BED/VCF/GFF3 input against its contigs"
     shell:
-        "python {input.script} reference --config {input.config} --fasta {input.fasta}"
+        "{STEPS} preflight reference --config {input.config} --fasta {input.fasta}"
         " --fai {input.fai} --inputs {input.inputs} --output {output} 2> {log}"

@@ -10,8 +10,6 @@ rule stats_alignments_samtools:
         flagstat="results/qc/samtools/{sample}.flagstat.txt",
     log:
         "logs/samtools_stats/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("stats_alignments_samtools")
@@ -33,8 +31,6 @@ rule coverage_mosdepth:
         regions="results/qc/mosdepth/{sample}.regions.bed.gz",
     log:
         "logs/mosdepth/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_mosdepth")
@@ -57,8 +53,6 @@ rule stats_calls_bcftools:
         "results/qc/bcftools_stats/{caller}/{sample}.txt",
     log:
         "logs/bcftools_stats/{caller}/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("stats_calls_bcftools")
@@ -76,8 +70,6 @@ rule report_tool_versions:
         "results/qc/versions/{env}_mqc_versions.yml",
     log:
         "logs/versions/{env}.log",
-    group:
-        "qc"
     conda:
         lambda w: f"../../envs/{w.env}.yaml"
     threads: threads_for("report_tool_versions")
@@ -93,14 +85,12 @@ rule report_tool_versions:
 
 rule report_multiqc:
     input:
-        qc_inputs(),
+        lambda w: MULTIQC_INPUTS,
         config=workflow.source_path("../../config/multiqc_config.yaml"),
     output:
         "results/multiqc/multiqc_report.html",
     log:
         "logs/multiqc.log",
-    group:
-        "reports"
     conda:
         "../../envs/multiqc.yaml"
     threads: threads_for("report_multiqc")
@@ -113,3 +103,11 @@ rule report_multiqc:
     shell:
         "multiqc --force --config {input.config} --outdir {params.outdir}"
         " --filename multiqc_report.html {input} > {log} 2>&1"
+
+
+to_multiqc(rules.stats_alignments_samtools.output, sample=SAMPLES)
+_mosdepth = rules.coverage_mosdepth.output
+to_multiqc([_mosdepth.summary, _mosdepth.dist, _mosdepth.region_dist], sample=SAMPLES)
+to_multiqc(rules.stats_calls_bcftools.output, caller=CALLERS, sample=GERMLINE_SAMPLES)
+to_multiqc(rules.report_tool_versions.output, env=env_names())
+deliver(rules.report_multiqc.output)

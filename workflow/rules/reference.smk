@@ -9,8 +9,6 @@ rule prepare_reference:
         REF,
     log:
         "logs/reference/prepare_reference.log",
-    group:
-        "reference"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("prepare_reference")
@@ -31,8 +29,6 @@ rule index_reference_faidx:
         REF_FAI,
     log:
         "logs/reference/faidx.log",
-    group:
-        "reference"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_faidx")
@@ -49,8 +45,6 @@ rule index_reference_dict:
         REF_DICT,
     log:
         "logs/reference/dict.log",
-    group:
-        "reference"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_dict")
@@ -87,14 +81,11 @@ rule make_intervals:
         fai=REF_FAI,
         checked="results/qc/preflight/reference.json",
         targets=config["targets"]["bed"] or [],
-        script=script_path("make_intervals.py"),
     output:
         callable="results/reference/callable.bed",
         chunks=expand("results/reference/intervals/{chunk}.bed", chunk=CHUNKS),
     log:
         "logs/reference/make_intervals.log",
-    group:
-        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("make_intervals")
@@ -106,6 +97,6 @@ rule make_intervals:
     message:
         "Splitting the callable territory into scatter chunks"
     shell:
-        "python {input.script} --fasta {input.fasta} "
+        "{STEPS} intervals --fasta {input.fasta} "
         "{params.targets}--padding {params.padding} --callable {output.callable} "
         "{output.chunks} 2> {log}"

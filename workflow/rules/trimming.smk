@@ -12,8 +12,6 @@ rule trim_reads_fastp:
         html="results/qc/fastp/{sample}.{unit}.fastp.html",
     log:
         "logs/fastp/{sample}.{unit}.log",
-    group:
-        "alignment"
     conda:
         "../../envs/fastp.yaml"
     threads: threads_for("trim_reads_fastp")
@@ -28,3 +26,6 @@ rule trim_reads_fastp:
         "--detect_adapter_for_pe --thread {threads} {params.extra} "
         "--json {output.json} --html {output.html} "
         "--report_title '{wildcards.sample} {wildcards.unit}' 2> {log}"
+
+
+to_multiqc(rules.trim_reads_fastp.output.json, UNIT_WILDCARDS)

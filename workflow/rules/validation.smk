@@ -10,8 +10,6 @@ rule normalise_truth:
         "results/validation/truth/{sample}.vcf.gz",
     log:
         "logs/validation/normalise_truth/{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("normalise_truth")
@@ -28,13 +26,10 @@ rule compare_calls_to_truth:
         bed=lambda w: truth_of(w)["confident_bed"],
         ref=REF,
         fai=REF_FAI,
-        script=script_path("compare_calls.py"),
     output:
         "results/validation/{caller}/{sample}.tsv",
     log:
         "logs/validation/compare/{caller}.{sample}.log",
-    group:
-        "qc"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("compare_calls_to_truth")
@@ -43,7 +38,7 @@ rule compare_calls_to_truth:
     message:
         "Comparing {wildcards.caller} calls of {wildcards.sample} with the truth set"
     shell:
-        "python {input.script} --truth {input.truth}"
+        "{STEPS} compare-calls --truth {input.truth}"
         " --calls {input.calls} --confident-bed {input.bed} --sample {wildcards.sample}"
         " --caller {wildcards.caller} --reference {input.ref} --output {output} 2> {log}"
 
@@ -59,8 +54,6 @@ rule summarise_validation:
         "results/validation/summary.tsv",
     log:
         "logs/validation/summary.log",
-    group:
-        "reports"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_validation")
@@ -70,3 +63,29 @@ rule summarise_validation:
         header_from=lambda w, input: input[0],
     shell:
         "(head -n 1 {params.header_from} && tail -q -n +2 {input}) > {output} 2> {log}"
+
+
+rule summarise_somatic_validation:
+    input:
+        calls=somatic_validation_inputs(),
+    output:
+        "results/validation/somatic_summary.tsv",
+    log:
+        "logs/validation/somatic_summary.log",
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("summarise_somatic_validation")
+    resources:
+        **resources_for("summarise_somatic_validation"),
+    params:
+        runs=somatic_validation_args,
+    message:
+        "Comparing somatic calls with the somatic truth sets"
+    shell:
+        "{STEPS} somatic-validation --output {output} {params.runs} 2> {log}"
+
+
+if validated_samples():
+    deliver(rules.summarise_validation.output)
+if somatic_validation_runs():
+    deliver(rules.summarise_somatic_validation.output)

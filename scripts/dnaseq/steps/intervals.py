@@ -50,7 +50,7 @@ def non_n_intervals(
 def read_bed(path: Path, contigs: list[tuple[str, int]], padding: int) -> list[Interval]:
     """Read, pad, clip and merge a BED file; errors (unknown contigs, bad coordinates) are the
     pre-flight checks' messages, naming the file and line."""
-    from preflight import bed_intervals, check_bed_against_reference
+    from dnaseq.core.preflight import bed_intervals, check_bed_against_reference
 
     lengths = dict(contigs)
     order = {name: i for i, (name, _) in enumerate(contigs)}

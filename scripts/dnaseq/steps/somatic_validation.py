@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from compare_calls import Regions
+from dnaseq.steps.compare_calls import Regions
 
 COLUMNS = ["tumor", "caller", "mode", "tp", "fp", "fn", "precision", "recall"]
 
@@ -35,7 +35,7 @@ def evaluate(calls: Path, truth: Path, bed: Path) -> dict[str, float]:
     region = Regions.from_bed(bed)
 
     def inside(a: tuple[str, int, str, str, int]) -> bool:
-        from compare_calls import Call
+        from dnaseq.steps.compare_calls import Call
 
         return region.contains(Call((a[0], a[1], a[2], a[3]), a[4], 1))
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """SHA-256 manifest of a run's inputs and deliverables, and a `verify` command that re-checks it.
 
-    python scripts/manifest.py write --output results/manifest.tsv \
+    dnaseq manifest write --output results/manifest.tsv \
         --inputs in1 in2 ... --deliverables out1 out2 ... [--names p1 p2 ...]
-    python scripts/manifest.py verify results/manifest.tsv [--root DIR]
+    dnaseq manifest verify results/manifest.tsv [--root DIR]
 
 The manifest is a TSV: role (input/deliverable), sha256, size in bytes, path. Relative paths are
 relative to the directory the workflow ran in (`--root`, by default the parent of the folder

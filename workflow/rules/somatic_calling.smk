@@ -1,6 +1,7 @@
-# Cancer gene-panel path: tumour/normal identity, somatic calling on the padded panel targets
-# (freebayes + documented classification, or GATK Mutect2), TMB and MSI. Paired mode when the
-# tumour has a normal, tumour-only otherwise (see somatic_runs in common.smk).
+# Somatic calling of tumours on the padded panel targets: tumour/normal identity first, then
+# freebayes + the documented classification (scripts/dnaseq/steps/somatic_classify.py) and/or
+# GATK Mutect2 with its orientation model and FilterMutectCalls. Paired mode when the tumour has
+# a normal, tumour-only otherwise (somatic_runs in common.smk).
 
 
 rule pad_somatic_targets:
@@ -8,13 +9,10 @@ rule pad_somatic_targets:
         fasta=REF,
         fai=REF_FAI,
         targets=somatic_targets(),
-        script=script_path("make_intervals.py"),
     output:
         "results/somatic/targets.padded.bed",
     log:
         "logs/somatic/pad_targets.log",
-    group:
-        "reference"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("pad_somatic_targets")
@@ -23,7 +21,7 @@ rule pad_somatic_targets:
     params:
         padding=config["somatic"]["padding"],
     shell:
-        "python {input.script} --fasta {input.fasta} --targets {input.targets}"
+        "{STEPS} intervals --fasta {input.fasta} --targets {input.targets}"
         " --padding {params.padding} --callable {output} 2> {log}"
 
 
@@ -31,7 +29,6 @@ rule check_tumor_normal_identity:
     input:
         tumor="results/qc/identity/{tumor}.fingerprint.vcf.gz",
         normal=lambda w: f"results/qc/identity/{PAIRS[w.tumor]}.fingerprint.vcf.gz",
-        script=script_path("identity.py"),
     output:
         "results/somatic/identity/{tumor}.pair_check.tsv",
     log:
@@ -49,7 +46,7 @@ rule check_tumor_normal_identity:
     message:
         "Checking that tumour {wildcards.tumor} and normal {params.normal} are the same person"
     shell:
-        "python {input.script} pair --tumor {wildcards.tumor}={input.tumor}"
+        "{STEPS} identity pair --tumor {wildcards.tumor}={input.tumor}"
         " --normal {params.normal}={input.normal} --min-depth {params.min_depth}"
         " --min-sites {params.min_sites} --threshold {params.threshold} --output {output}"
         " 2> {log}"
@@ -87,7 +84,6 @@ rule classify_somatic_freebayes:
     input:
         vcf="results/somatic/freebayes/{tumor}.{mode}.raw.vcf.gz",
         germline=config["somatic"]["germline_resource"] or [],
-        script=script_path("somatic.py"),
     output:
         vcf="results/somatic/freebayes/{tumor}.{mode}.vcf.gz",
         tbi="results/somatic/freebayes/{tumor}.{mode}.vcf.gz.tbi",
@@ -107,7 +103,7 @@ rule classify_somatic_freebayes:
     message:
         "Classifying somatic vs germline/artefact in {wildcards.tumor} ({wildcards.mode})"
     shell:
-        "(python {input.script} --input {input.vcf} --output {output.vcf}"
+        "({STEPS} somatic-classify --input {input.vcf} --output {output.vcf}"
         " --tumor {wildcards.tumor} {params.normal} --thresholds {params.thresholds:q}"
         " {params.germline} && tabix -f -p vcf {output.vcf}) 2> {log}"
 
@@ -163,47 +159,6 @@ rule learn_read_orientation_model:
         " -O {output} 2> {log}"
 
 
-rule get_pileup_summaries:
-    input:
-        unpack(analysis_bam_pair),
-        sites=config["somatic"]["contamination_sites"] or [],
-    output:
-        "results/somatic/contamination/{sample}.pileups.table",
-    log:
-        "logs/somatic/pileups/{sample}.log",
-    conda:
-        "../../envs/gatk.yaml"
-    threads: threads_for("get_pileup_summaries")
-    resources:
-        **resources_for("get_pileup_summaries"),
-    shell:
-        "gatk --java-options '-Xmx{resources.mem_mb}m' GetPileupSummaries -I {input.bam}"
-        " -V {input.sites} -L {input.sites} -O {output} 2> {log}"
-
-
-rule calculate_contamination:
-    input:
-        tumor="results/somatic/contamination/{tumor}.pileups.table",
-        normal=lambda w: (
-            [f"results/somatic/contamination/{normal_of(w)}.pileups.table"] if normal_of(w) else []
-        ),
-    output:
-        table="results/somatic/contamination/{tumor}.{mode}.contamination.table",
-        segments="results/somatic/contamination/{tumor}.{mode}.segments.table",
-    log:
-        "logs/somatic/contamination/{tumor}.{mode}.log",
-    conda:
-        "../../envs/gatk.yaml"
-    threads: threads_for("calculate_contamination")
-    resources:
-        **resources_for("calculate_contamination"),
-    params:
-        matched=lambda w, input: f"-matched {input.normal}" if input.normal else "",
-    shell:
-        "gatk --java-options '-Xmx{resources.mem_mb}m' CalculateContamination -I {input.tumor}"
-        " {params.matched} -O {output.table} --tumor-segmentation {output.segments} 2> {log}"
-
-
 rule filter_mutect2_calls:
     input:
         vcf="results/somatic/mutect2/{tumor}.{mode}.unfiltered.vcf.gz",
@@ -240,97 +195,10 @@ rule filter_mutect2_calls:
         " && tabix -f -p vcf {output.vcf} && rm -f {params.tmp} {params.tmp}.tbi) 2> {log}"
 
 
-rule tumor_mutational_burden:
-    input:
-        vcf=lambda w: (
-            f"results/annotated/somatic_{config['somatic']['tmb']['caller']}/"
-            f"{w.tumor}.{w.mode}.vcf.gz"
-        ),
-        thresholds="results/qc/panel/{tumor}.thresholds.bed.gz",
-        script=script_path("tmb.py"),
-    output:
-        json="results/somatic/tmb/{tumor}.{mode}.json",
-        multiqc="results/somatic/tmb/{tumor}.{mode}_mqc.yaml",
-    log:
-        "logs/somatic/tmb/{tumor}.{mode}.log",
-    group:
-        "reports"
-    conda:
-        "../../envs/python.yaml"
-    threads: threads_for("tumor_mutational_burden")
-    resources:
-        **resources_for("tumor_mutational_burden"),
-    params:
-        settings=json.dumps(config["somatic"]["tmb"]),
-    message:
-        "Computing tumour mutational burden of {wildcards.tumor} ({wildcards.mode})"
-    shell:
-        "python {input.script} --vcf {input.vcf} --tumor {wildcards.tumor}"
-        " --thresholds {input.thresholds} --settings {params.settings:q}"
-        " --name {wildcards.tumor}.{wildcards.mode} --output {output.json}"
-        " --multiqc {output.multiqc} 2> {log}"
-
-
-rule scan_microsatellites:
-    input:
-        REF,
-    output:
-        "results/reference/microsatellites.list",
-    log:
-        "logs/somatic/msisensor_scan.log",
-    conda:
-        "../../envs/msisensor.yaml"
-    threads: threads_for("scan_microsatellites")
-    resources:
-        **resources_for("scan_microsatellites"),
-    shell:
-        "msisensor-pro scan -d {input} -o {output} 2> {log}"
-
-
-rule msi_msisensor:
-    input:
-        unpack(somatic_bams),
-        sites="results/reference/microsatellites.list",
-        targets=somatic_targets(),
-    output:
-        "results/somatic/msi/{tumor}.{mode}.txt",
-    log:
-        "logs/somatic/msisensor/{tumor}.{mode}.log",
-    conda:
-        "../../envs/msisensor.yaml"
-    threads: threads_for("msi_msisensor")
-    resources:
-        **resources_for("msi_msisensor"),
-    params:
-        prefix=lambda w, output: output[0].replace(".txt", ""),
-        tumor=lambda w, input: input.bams[0],
-        normal=lambda w, input: f"-n {input.bams[1]}" if len(input.bams) > 1 else "",
-    message:
-        "Scoring microsatellite instability of {wildcards.tumor} (MSIsensor-pro)"
-    shell:
-        "(msisensor-pro msi -d {input.sites} {params.normal} -t {params.tumor}"
-        " -e {input.targets} -b {threads} -o {params.prefix}"
-        " && cp {params.prefix} {output}) 2> {log}"
-
-
-rule summarise_somatic_validation:
-    input:
-        calls=somatic_validation_inputs(),
-        script=script_path("somatic_validation.py"),
-    output:
-        "results/validation/somatic_summary.tsv",
-    log:
-        "logs/validation/somatic_summary.log",
-    group:
-        "reports"
-    conda:
-        "../../envs/python.yaml"
-    threads: threads_for("summarise_somatic_validation")
-    resources:
-        **resources_for("summarise_somatic_validation"),
-    params:
-        runs=somatic_validation_args,
-    message:
-        "Comparing somatic calls with the somatic truth sets"
-    shell:
-        "python {input.script} --output {output} {params.runs} 2> {log}"
+# the final, indexed VCF of each somatic caller
+SOMATIC_CALLS = {
+    "freebayes": rules.classify_somatic_freebayes.output,
+    "mutect2": rules.filter_mutect2_calls.output,
+}
+for _caller in config["somatic"]["callers"]:
+    deliver(SOMATIC_CALLS[_caller], somatic_run_wildcards())

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
-from manifest import sha256
+
+from dnaseq.core.manifest import sha256
 
 
 def workflow_version(basedir: str | Path) -> str:

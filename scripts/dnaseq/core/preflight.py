@@ -13,7 +13,7 @@ wrong, in words a lab technician can act on. Three levels:
   names) and `check_reference_consistency` compares the contigs of every BED/VCF/GFF3 input with
   the reference index (catches `chr20` vs `20` and other-build inputs);
 * all of them from the command line, for a lab to run on its own before submitting:
-      python scripts/preflight.py --config config/config.yaml [--deep]
+      dnaseq preflight --config config/config.yaml [--deep]
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from sheets import InputError
+import yaml
+
+from dnaseq.core.config_inputs import ConfigInput, config_inputs
+from dnaseq.core.sheets import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
 QUAL_RANGE = (33, 126)
@@ -240,7 +243,11 @@ def contig_hint(contig: str, lengths: dict[str, int]) -> str:
 
 
 def check_vcf_against_reference(
-    path: str | Path, what: str, lengths: dict[str, int], sliced: bool = False
+    path: str | Path,
+    what: str,
+    lengths: dict[str, int],
+    sliced: bool = False,
+    max_records: int | None = None,
 ) -> None:
     """Header contigs and lengths, and every record's contig and position, match the reference.
 
@@ -262,6 +269,8 @@ def check_vcf_against_reference(
                     f"{lengths[name]} bp: the VCF is on another genome build"
                 )
         for number, rec in enumerate(vcf, start=1):
+            if max_records is not None and number > max_records:
+                break
             where = f"{what} {p}, record {number} ({rec.chrom}:{rec.pos})"
             if rec.chrom not in lengths:
                 raise InputError(f"{where}: {contig_hint(rec.chrom, lengths)}")
@@ -294,63 +303,49 @@ def check_indexed_vcf(path: str | Path, what: str) -> None:
         raise InputError(f"{what} {p}: no .tbi or .csi index next to it (run: tabix -p vcf {p})")
 
 
-def defined_rule_names(folder: Path) -> set[str]:
-    """Names of every rule in the workflow's .smk files (also those defined conditionally)."""
-    names: set[str] = set()
-    for smk in Path(folder).glob("*.smk"):
-        names.update(re.findall(r"^\s*rule (\w+):", smk.read_text(), flags=re.M))
-    return names
-
-
 # ---------------------------------------------------------------------------------------------
-# whole-config checks
+# whole-config checks: the inputs come from the config schema (config_inputs), not a hand list
+
+LARGE_VCF_RECORDS = 10_000  # records read from resources too big to read to the end
 
 
-def vcf_inputs(config: dict) -> list[tuple[str, str]]:
-    out = [(k, "known-sites VCF") for k in config["reference"].get("known_sites", [])]
-    out += [(v["truth_vcf"], "truth VCF") for v in config.get("validation", {}).values()]
-    return out
-
-
-def bed_inputs(config: dict) -> list[tuple[str, str]]:
-    out = [(v["confident_bed"], "confident BED") for v in config.get("validation", {}).values()]
-    if config.get("targets", {}).get("bed"):
-        out.append((config["targets"]["bed"], "target BED"))
-    return out
-
-
-def check_startup(config: dict, units) -> None:
+def check_startup(config: dict, units, schema: dict | None = None) -> None:
     """Cheap checks of every input file named in the config and units sheet."""
-    check_reference_head(config["reference"]["fasta"])
     for row in units.itertuples():
         for fq in (row.fq1, row.fq2):
             try:
                 check_fastq_head(fq)
             except InputError as err:
                 raise InputError(f"{config['units']}, line {row.sheet_line}: {err}") from None
-    for path, what in vcf_inputs(config):
-        check_indexed_vcf(path, what)
-    for path, what in bed_inputs(config):
-        for _ in bed_intervals(path, what):
-            pass
-    annotation = config["annotation"]
-    if annotation["tool"] == "snpeff":
-        check_file(annotation["snpeff"]["gff3"], "annotation GFF3")
-    elif annotation["tool"] == "vep" and not Path(annotation["vep"]["cache_dir"]).is_dir():
-        raise InputError(f"VEP cache directory {annotation['vep']['cache_dir']}: not found")
+    for item in config_inputs(config, schema):
+        check_path_text(item.path, f"{item.what} (config {item.key})")
+        if item.kind == "fasta":
+            check_reference_head(item.path)
+        elif item.kind == "vcf":
+            if item.indexed:
+                check_indexed_vcf(item.path, item.what)
+            else:
+                check_file(item.path, item.what)
+        elif item.kind == "bed":
+            for _ in bed_intervals(item.path, item.what):
+                pass
+        elif item.kind == "dir":
+            if not Path(item.path).is_dir():
+                raise InputError(f"{item.what} {item.path}: not found")
+        else:
+            check_file(item.path, item.what)
 
 
-def checked_inputs(config: dict) -> list[tuple[str, str, str]]:
-    """(path, what, kind) of every input that must use the reference's contig names."""
-    out = [(path, what, "vcf") for path, what in vcf_inputs(config)]
-    out += [(path, what, "bed") for path, what in bed_inputs(config)]
-    if config["annotation"]["tool"] == "snpeff":
-        out.append((config["annotation"]["snpeff"]["gff3"], "annotation GFF3", "gff3"))
-    return out
+def checked_inputs(config: dict, schema: dict | None = None) -> list[ConfigInput]:
+    """Every input that must use the reference's contig names (VCF, BED, GFF3)."""
+    return [i for i in config_inputs(config, schema) if i.kind in ("vcf", "bed", "gff3")]
 
 
 def check_consistency(
-    config: dict, fai: str | Path, local_copies: Sequence[str] | None = None
+    config: dict,
+    fai: str | Path,
+    local_copies: Sequence[str] | None = None,
+    schema: dict | None = None,
 ) -> None:
     """Deep: every BED/VCF/GFF3 input uses the reference's contig names and lengths.
 
@@ -358,15 +353,16 @@ def check_consistency(
     differ from the config paths when inputs come from remote storage)."""
     lengths = read_fai(fai)
     sliced = bool(config["reference"].get("sliced", False))
-    inputs = checked_inputs(config)
-    paths = [path for path, _, _ in inputs] if local_copies is None else list(local_copies)
+    inputs = checked_inputs(config, schema)
+    paths = [i.path for i in inputs] if local_copies is None else list(local_copies)
     if len(paths) != len(inputs):
         raise ValueError(f"{len(paths)} local copies for {len(inputs)} checked inputs")
-    for (_, what, kind), path in zip(inputs, paths, strict=True):
-        if kind == "vcf":
-            check_vcf_against_reference(path, what, lengths, sliced)
-        elif kind == "bed":
-            check_bed_against_reference(path, what, lengths)
+    for item, path in zip(inputs, paths, strict=True):
+        if item.kind == "vcf":
+            limit = LARGE_VCF_RECORDS if item.large else None
+            check_vcf_against_reference(path, item.what, lengths, sliced, limit)
+        elif item.kind == "bed":
+            check_bed_against_reference(path, item.what, lengths)
         else:
             check_gff_against_reference(path, lengths)
 
@@ -397,8 +393,6 @@ def main(argv: list[str] | None = None) -> int:
             n = check_fastq_pair(args.fq1, args.fq2)
             args.output.write_text(json.dumps({"read_pairs": n}) + "\n")
         elif args.command == "reference":
-            import yaml
-
             config = yaml.safe_load(args.config.read_text())
             names = check_reference(args.fasta)
             check_consistency(config, args.fai, args.inputs)
@@ -411,27 +405,111 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def validate_config(config: dict, schema: dict) -> None:
+    """The config against its schema, with the key path and a hint for misspelt keys."""
+    import difflib
+
+    from jsonschema import Draft202012Validator
+
+    errors = sorted(Draft202012Validator(schema).iter_errors(config), key=lambda e: e.path)
+    if not errors:
+        return
+    err = errors[0]
+    where = ".".join(map(str, err.absolute_path)) or "top level"
+    message = err.message
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = list(err.schema.get("properties", {}))
+        unknown = [k for k in err.instance if k not in known]
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, known, n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        message = f"unknown key(s) {', '.join(hints)}; allowed: {', '.join(known)}"
+    raise InputError(f"config ({where}): {message}")
+
+
+def _sheet_rule(schema: dict, column: str) -> str:
+    """The allowed values of a sheet column, in words, from its schema."""
+    prop = schema.get("properties", {}).get(column, {})
+    if "enum" in prop:
+        return f"allowed: {', '.join(prop['enum'])}"
+    ref = prop.get("$ref", "")
+    if ref.endswith("/path"):
+        return (
+            "a path without spaces, quotes or shell characters ($ ` ; & | < > ( ) * ? ! { } [ ] \\)"
+        )
+    if ref.endswith("/name"):
+        return "letters, digits, '_', '-' and '.', starting with a letter or digit"
+    if ref.endswith("/field"):
+        return "letters, digits, '_', '.', ':', '+' and '-', starting with a letter or digit"
+    return ""
+
+
+UNSAFE_PATH = re.compile(r"[\s'\"`$;&|<>()*?!{}\[\]\\]")
+
+
+def check_path_text(path: str, what: str) -> None:
+    """Paths go into shell commands: no whitespace, quotes or shell metacharacters."""
+    if UNSAFE_PATH.search(path):
+        raise InputError(
+            f"{what} {path!r}: paths with spaces, quotes or shell characters are not supported; "
+            "rename the file or folder, or link it under a plain name (ln -s)"
+        )
+
+
+def load_sheets(config: dict, schema_dir: Path):
+    """Samples and units sheets read, schema-validated and cross-checked (as the Snakefile does).
+
+    Returns (samples, units, tumour -> normal pairs)."""
+    from jsonschema import Draft202012Validator
+
+    from dnaseq.core import sheets
+
+    def validate(df, name: str, path: str) -> None:
+        schema = yaml.safe_load((schema_dir / name).read_text())
+        for row in df.to_dict("records"):
+            line = row.pop("sheet_line")
+            record = {k: v for k, v in row.items() if isinstance(v, str)}
+            for err in Draft202012Validator(schema).iter_errors(record):
+                column = err.path[0] if err.path else None
+                if column is None:
+                    raise InputError(f"{path}, line {line}: {err.message}")
+                value = record[column]
+                rule = _sheet_rule(schema, column)
+                raise InputError(
+                    f"{path}, line {line}, column {column}: value {value!r} is not allowed"
+                    f"{f' ({rule})' if rule else ''}"
+                )
+
+    samples = sheets.read_sheet(config["samples"], ["sample"])
+    validate(samples, "samples.schema.yaml", config["samples"])
+    sheets.check_samples(samples, config["samples"])
+    units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
+    validate(units, "units.schema.yaml", config["units"])
+    sheets.check_units(units, samples, config["units"])
+    pairs = sheets.tumor_normal_pairs(samples, config["samples"])
+    return samples, units, pairs
+
+
 def run_all(config_path: Path, deep: bool) -> None:
+    """Every check the workflow runs, in its order: schema, sheets, start-up, then deep."""
     import subprocess
     import tempfile
 
-    import yaml
+    from dnaseq.core.config_inputs import SCHEMA, load_schema
 
-    import sheets
-
+    schema = load_schema()
     config = yaml.safe_load(config_path.read_text())
-    samples = sheets.read_sheet(config["samples"], ["sample"])
-    sheets.check_samples(samples, config["samples"])
-    units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
-    sheets.check_units(units, samples, config["units"])
-    check_startup(config, units)
+    validate_config(config, schema)
+    _samples, units, _pairs = load_sheets(config, SCHEMA.parent)
+    check_startup(config, units, schema)
     check_reference(config["reference"]["fasta"])
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "ref.fa"
         with open_text(Path(config["reference"]["fasta"])) as src, open(plain, "w") as dst:
             dst.writelines(src)
         subprocess.run(["samtools", "faidx", str(plain)], check=True)
-        check_consistency(config, f"{plain}.fai")
+        check_consistency(config, f"{plain}.fai", schema=schema)
     if deep:
         for row in units.itertuples():
             n = check_fastq_pair(row.fq1, row.fq2)

@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from panel_coverage import read_thresholds
+
+from dnaseq.steps.panel_coverage import read_thresholds
 
 
 def callable_territory(

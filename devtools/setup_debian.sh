@@ -35,8 +35,15 @@ for pair in .venv:requirements.txt .venv-cloud:requirements-cloud.txt; do
     cat requirements.txt "$reqs" > "$venv/.requirements.installed"
   fi
 done
+# the workflow's own Python package (scripts/dnaseq, editable: the checkout is the code)
+for venv in .venv .venv-cloud; do
+  if ! "$venv/bin/python" -c 'import dnaseq, sys; sys.exit(not dnaseq.__file__.startswith(sys.argv[1]))' "$(pwd)/scripts/" 2>/dev/null; then
+    echo "[setup] installing the workflow's package (dnaseq) into $venv"
+    quiet_pip "$venv" -e .
+  fi
+done
 # Debian ships picard and snpEff as jars: put bioconda-style `picard`/`snpEff` commands on PATH
-for shim in scripts/shims/*; do
+for shim in devtools/shims/*; do
   ln -sf "$(pwd)/$shim" ".venv/bin/$(basename "$shim")"
 done
 echo "[setup] done"

@@ -1,0 +1,1 @@
+"""Libraries the Snakefile imports while it plans a run."""

@@ -1,0 +1,1 @@
+"""Job steps: each module has `main(argv)` and runs as `python -m dnaseq.steps.<name>`."""

@@ -1,0 +1,33 @@
+"""Run one workflow step: `python -m dnaseq.steps <step> [options]` (what the rules call)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# step name -> module whose main(argv) runs it
+STEPS = {
+    "preflight": "dnaseq.core.preflight",
+    "provenance": "dnaseq.core.provenance",
+    "manifest": "dnaseq.core.manifest",
+    "intervals": "dnaseq.steps.intervals",
+    "identity": "dnaseq.steps.identity",
+    "panel-coverage": "dnaseq.steps.panel_coverage",
+    "somatic-classify": "dnaseq.steps.somatic_classify",
+    "tmb": "dnaseq.steps.tmb",
+    "somatic-validation": "dnaseq.steps.somatic_validation",
+    "compare-calls": "dnaseq.steps.compare_calls",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in STEPS:
+        print(f"usage: python -m dnaseq.steps {{{','.join(STEPS)}}} ...", file=sys.stderr)
+        return 2
+    result = importlib.import_module(STEPS[argv[0]]).main(argv[1:])
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

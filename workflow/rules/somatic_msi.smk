@@ -1,0 +1,51 @@
+# Microsatellite instability (MSIsensor-pro, conda env only), paired tumours, when
+# somatic.msi.enabled.
+
+
+rule scan_microsatellites:
+    input:
+        REF,
+    output:
+        "results/reference/microsatellites.list",
+    log:
+        "logs/somatic/msisensor_scan.log",
+    conda:
+        "../../envs/msisensor.yaml"
+    threads: threads_for("scan_microsatellites")
+    resources:
+        **resources_for("scan_microsatellites"),
+    shell:
+        "msisensor-pro scan -d {input} -o {output} 2> {log}"
+
+
+rule msi_msisensor:
+    input:
+        unpack(somatic_bams),
+        sites="results/reference/microsatellites.list",
+        targets=somatic_targets(),
+    output:
+        "results/somatic/msi/{tumor}.{mode}.txt",
+    log:
+        "logs/somatic/msisensor/{tumor}.{mode}.log",
+    conda:
+        "../../envs/msisensor.yaml"
+    threads: threads_for("msi_msisensor")
+    resources:
+        **resources_for("msi_msisensor"),
+    params:
+        prefix=lambda w, output: output[0].replace(".txt", ""),
+        tumor=lambda w, input: input.bams[0],
+        normal=lambda w, input: f"-n {input.bams[1]}" if len(input.bams) > 1 else "",
+    message:
+        "Scoring microsatellite instability of {wildcards.tumor} (MSIsensor-pro)"
+    shell:
+        "(msisensor-pro msi -d {input.sites} {params.normal} -t {params.tumor}"
+        " -e {input.targets} -b {threads} -o {params.prefix}"
+        " && cp {params.prefix} {output}) 2> {log}"
+
+
+if config["somatic"]["msi"]["enabled"]:
+    deliver(
+        rules.msi_msisensor.output,
+        [r for r in somatic_run_wildcards() if r["mode"] == "paired"],
+    )
