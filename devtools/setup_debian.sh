@@ -23,11 +23,16 @@ fi
 PY=${PYTHON:-python3}
 # pip's notes about this machine's extra index are noise; its exit status is not
 quiet_pip() { "$1"/bin/python -m pip install -q "${@:2}" 2> >(grep -v "is ignored" >&2); }
-# .venv: workflow + tests; .venv-cloud: the same plus the kubernetes/googlebatch plugins
-for pair in .venv:requirements.txt .venv-cloud:requirements-cloud.txt; do
+# .venv: workflow + tests (local runs); .venv-cluster: the same plus the executor plugins
+for pair in .venv:requirements.txt .venv-cluster:requirements-cluster.txt; do
   venv=${pair%%:*} reqs=${pair#*:}
+  # a venv made from an older requirements file with plugins that now live elsewhere is remade
+  if [ -x "$venv/bin/python" ] && [ "$venv" = .venv ] && "$venv/bin/python" -m pip show -q snakemake-executor-plugin-slurm >/dev/null 2>&1; then
+    echo "[setup] removing executor plugins from $venv (they belong in .venv-cluster)"
+    "$venv/bin/python" -m pip uninstall -q -y snakemake-executor-plugin-slurm snakemake-executor-plugin-slurm-jobstep snakemake-executor-plugin-lsf snakemake-executor-plugin-cluster-generic
+  fi
   [ -x "$venv/bin/python" ] || { echo "[setup] creating Python virtualenv $venv"; "$PY" -m venv "$venv"; }
-  # the stamp holds requirements.txt too: .venv-cloud includes it (-r) and must follow its changes
+  # the stamp holds requirements.txt too: .venv-cluster includes it (-r) and must follow its changes
   if ! cat requirements.txt "$reqs" | cmp -s - "$venv/.requirements.installed" 2>/dev/null; then
     echo "[setup] installing Python packages from $reqs into $venv"
     quiet_pip "$venv" --upgrade pip
@@ -36,7 +41,7 @@ for pair in .venv:requirements.txt .venv-cloud:requirements-cloud.txt; do
   fi
 done
 # the workflow's own Python package (scripts/dnaseq, editable: the checkout is the code)
-for venv in .venv .venv-cloud; do
+for venv in .venv .venv-cluster; do
   if ! "$venv/bin/python" -c 'import dnaseq, sys; sys.exit(not dnaseq.__file__.startswith(sys.argv[1]))' "$(pwd)/scripts/" 2>/dev/null; then
     echo "[setup] installing the workflow's package (dnaseq) into $venv"
     quiet_pip "$venv" -e .

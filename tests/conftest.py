@@ -20,6 +20,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 # the bundled test scenario (config + sheets); config/ holds the template a lab copies
 SCENARIO = REPO / "tests" / "scenarios" / "bundled"
+# the virtualenv with the executor plugins (slurm, lsf, cluster-generic, kubernetes, googlebatch)
+CLUSTER_PYTHON = str(REPO / ".venv-cluster" / "bin" / "python")
 
 PATH_KEYS = [
     ("reference", "fasta"),
@@ -86,11 +88,13 @@ def make_config(
     return path
 
 
-def snakemake_command(workdir: Path, configfile: Path, *args: str) -> list[str]:
+def snakemake_command(
+    workdir: Path, configfile: Path, *args: str, python: str = sys.executable
+) -> list[str]:
     """The Snakemake command line the tests run (2 cores unless a profile is given)."""
     cores = [] if any(a == "--profile" for a in args) else ["--cores", "2"]
     return [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        python, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
         "--directory", str(workdir), "--configfile", str(configfile), *cores, *args,
     ]  # fmt: skip
 
@@ -101,9 +105,14 @@ def tool_env() -> dict[str, str]:
 
 
 def snakemake(
-    workdir: Path, configfile: Path, *args: str, check: bool = False, prefix: tuple = ()
+    workdir: Path,
+    configfile: Path,
+    *args: str,
+    check: bool = False,
+    prefix: tuple = (),
+    python: str = sys.executable,
 ) -> subprocess.CompletedProcess:
-    cmd = [*prefix, *snakemake_command(workdir, configfile, *args)]
+    cmd = [*prefix, *snakemake_command(workdir, configfile, *args, python=python)]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=tool_env())
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")

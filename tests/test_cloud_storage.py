@@ -28,7 +28,7 @@ PREFIX = "run-0001"
 KEY = "test-access-key"
 SECRET = "test-secret-key-never-logged"
 # the kubernetes/googlebatch plugins are installed in their own virtualenv (requirements-cloud.txt)
-CLOUD_PYTHON = REPO / ".venv-cloud/bin/python"
+CLOUD_PYTHON = REPO / ".venv-cluster/bin/python"
 
 
 def free_port() -> int:
@@ -109,7 +109,7 @@ def bucket_keys(client) -> set[str]:
 def test_cloud_profile_dry_run_against_the_bucket(s3, tmp_path, profile):
     """The cloud profiles resolve the whole DAG with the inputs in the bucket. Their EDIT
     placeholders (bucket, endpoint) are overridden on the command line; conda is replaced by
-    env-modules for the dry run only (conda is not installable here). Runs with .venv-cloud,
+    env-modules for the dry run only (conda is not installable here). Runs with .venv-cluster,
     the virtualenv that has their executor plugins."""
     endpoint, _ = s3
     workdir = launch_folder(tmp_path)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_config, snakemake_command, tool_env, vcf_records
+from conftest import CLUSTER_PYTHON, REPO, make_config, snakemake_command, tool_env, vcf_records
 
 SCRIPT = REPO / "tests/slurm/local_slurm.sh"
 SAMPLES = ["NA12878", "SIM01", "NA12878_T", "NA12878_N"]
@@ -99,7 +99,13 @@ def slurm_run(local_slurm, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("slurm")
     cfg = make_config(workdir)
     cmd = snakemake_command(
-        workdir, cfg, "--profile", str(REPO / "profiles/slurm-test"), "--retries", "0"
+        workdir,
+        cfg,
+        "--profile",
+        str(REPO / "profiles/slurm-test"),
+        "--retries",
+        "0",
+        python=CLUSTER_PYTHON,
     )
     last_job = max(map(int, queue()), default=0)
     started = time.time()

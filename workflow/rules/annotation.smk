@@ -29,7 +29,7 @@ rule build_snpeff_db:
     log:
         "logs/annotation/snpeff/build.log",
     benchmark:
-        "benchmarks/annotation/build_snpeff_db.tsv"
+        "logs/benchmarks/annotation/build_snpeff_db.tsv"
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("build_snpeff_db")
@@ -64,7 +64,7 @@ rule annotate_variants_snpeff:
     log:
         "logs/annotation/snpeff/{caller}/{sample}.log",
     benchmark:
-        "benchmarks/annotation/snpeff/{caller}/{sample}.tsv"
+        "logs/benchmarks/annotation/snpeff/{caller}/{sample}.tsv"
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("annotate_variants_snpeff")
@@ -96,7 +96,7 @@ use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
     log:
         "logs/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.log",
     benchmark:
-        "benchmarks/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.tsv"
+        "logs/benchmarks/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.tsv"
 
 
 rule annotate_variants_vep:
@@ -112,7 +112,7 @@ rule annotate_variants_vep:
     log:
         "logs/annotation/vep/{caller}/{sample}.log",
     benchmark:
-        "benchmarks/annotation/vep/{caller}/{sample}.tsv"
+        "logs/benchmarks/annotation/vep/{caller}/{sample}.tsv"
     conda:
         "../../envs/vep.yaml"
     threads: threads_for("annotate_variants_vep")
@@ -149,7 +149,7 @@ use rule annotate_variants_vep as annotate_somatic_vep with:
     log:
         "logs/annotation/vep/somatic/{caller}/{tumor}.{mode}.log",
     benchmark:
-        "benchmarks/annotation/vep/somatic/{caller}/{tumor}.{mode}.tsv"
+        "logs/benchmarks/annotation/vep/somatic/{caller}/{tumor}.{mode}.tsv"
 
 
 if annotation_active():
