@@ -17,28 +17,33 @@ import pandas as pd
 import pytest
 import yaml
 
+from dnaseq.core.config_inputs import config_inputs
+
 REPO = Path(__file__).resolve().parents[1]
 # the bundled test scenario (config + sheets); config/ holds the template a lab copies
 SCENARIO = REPO / "tests" / "scenarios" / "bundled"
 # the virtualenv with the executor plugins (slurm, lsf, cluster-generic, kubernetes, googlebatch)
 CLUSTER_PYTHON = str(REPO / ".venv-cluster" / "bin" / "python")
 
-PATH_KEYS = [
-    ("reference", "fasta"),
-    ("annotation", "snpeff", "gff3"),
-    ("annotation", "vep", "cache_dir"),
-    ("identity", "sites"),
-    ("somatic", "targets"),
-]
-
 
 def absolute(path: str) -> str:
     return path if not path or os.path.isabs(path) else str(REPO / path)
 
 
-def base_config() -> dict:
-    with open(SCENARIO / "config.yaml") as handle:
+def base_config(scenario: Path = SCENARIO) -> dict:
+    with open(scenario / "config.yaml") as handle:
         return yaml.safe_load(handle)
+
+
+def absolute_inputs(cfg: dict) -> dict:
+    """Every input path the config names (the schema marks them) made absolute, so that the
+    config works from any working directory."""
+    for item in config_inputs(cfg):
+        node = cfg
+        for part in item.location[:-1]:
+            node = node[part]
+        node[item.location[-1]] = absolute(item.path)
+    return cfg
 
 
 def deep_update(target: dict, updates: dict) -> dict:
@@ -58,19 +63,7 @@ def make_config(
 ) -> Path:
     """Write config.yaml + sheets into workdir, with absolute paths to the bundled data."""
     workdir.mkdir(parents=True, exist_ok=True)
-    cfg = copy.deepcopy(base_config())
-    for keys in PATH_KEYS:
-        node = cfg
-        for k in keys[:-1]:
-            node = node[k]
-        node[keys[-1]] = absolute(node[keys[-1]])
-    cfg["identity"]["expected"] = {k: absolute(v) for k, v in cfg["identity"]["expected"].items()}
-    for entry in cfg.get("validation_somatic", {}).values():
-        for k in ("truth_vcf", "eval_bed"):
-            entry[k] = absolute(entry[k])
-    for entry in cfg.get("validation", {}).values():
-        for k in ("truth_vcf", "confident_bed"):
-            entry[k] = absolute(entry[k])
+    cfg = absolute_inputs(copy.deepcopy(base_config()))
     if samples is None:
         samples = pd.read_csv(SCENARIO / "samples.tsv", sep="\t", dtype=str)
     if units is None:

@@ -281,7 +281,7 @@ def test_deep_check_stops_unit_before_alignment(tmp_path):
     cfg = make_config(tmp_path, {"annotation": {"tool": "none"}}, units=units)
     proc = snakemake(tmp_path, cfg, "--keep-going")
     assert proc.returncode != 0
-    log = (tmp_path / "logs/preflight/NA12878.C0D8DACXX.1.log").read_text()
+    log = (tmp_path / "logs/preflight/fastq_pair/NA12878.C0D8DACXX.1.log").read_text()
     assert f"FASTQ {bad}: gzip data is corrupt or truncated" in log
     assert not (tmp_path / "results/qc/fastp/NA12878.C0D8DACXX.1.fastp.json").exists()
     assert not list((tmp_path / "results/mapping").glob("NA12878.*"))

@@ -29,7 +29,7 @@ rule build_snpeff_db:
     log:
         "logs/annotation/snpeff/build.log",
     benchmark:
-        "logs/benchmarks/annotation/build_snpeff_db.tsv"
+        "logs/benchmarks/annotation/snpeff/build.tsv"
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("build_snpeff_db")
@@ -82,8 +82,6 @@ rule annotate_variants_snpeff:
 
 
 use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
-    wildcard_constraints:
-        caller=SOMATIC_CALLER_PATTERN,
     input:
         vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
         config=rules.build_snpeff_db.output.config,
@@ -97,6 +95,8 @@ use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
         "logs/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.log",
     benchmark:
         "logs/benchmarks/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.tsv"
+    wildcard_constraints:
+        caller=SOMATIC_CALLER_PATTERN,
 
 
 rule annotate_variants_vep:
@@ -135,8 +135,6 @@ rule annotate_variants_vep:
 
 
 use rule annotate_variants_vep as annotate_somatic_vep with:
-    wildcard_constraints:
-        caller=SOMATIC_CALLER_PATTERN,
     input:
         vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
         ref=REF,
@@ -150,6 +148,8 @@ use rule annotate_variants_vep as annotate_somatic_vep with:
         "logs/annotation/vep/somatic/{caller}/{tumor}.{mode}.log",
     benchmark:
         "logs/benchmarks/annotation/vep/somatic/{caller}/{tumor}.{mode}.tsv"
+    wildcard_constraints:
+        caller=SOMATIC_CALLER_PATTERN,
 
 
 if annotation_active():

@@ -14,7 +14,9 @@ rule recalibrate_base_qualities:
     output:
         "results/qc/bqsr/{sample}.recal_table.txt",
     log:
-        "logs/gatk/base_recalibrator/{sample}.log",
+        "logs/bqsr/baserecalibrator/{sample}.log",
+    benchmark:
+        "logs/benchmarks/bqsr/baserecalibrator/{sample}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("recalibrate_base_qualities")
@@ -40,7 +42,9 @@ rule apply_base_recalibration:
     output:
         "results/mapping/{sample}.recal.bam",
     log:
-        "logs/gatk/apply_bqsr/{sample}.log",
+        "logs/bqsr/applybqsr/{sample}.log",
+    benchmark:
+        "logs/benchmarks/bqsr/applybqsr/{sample}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("apply_base_recalibration")

@@ -12,7 +12,9 @@ rule gather_calls:
         vcf="results/calls/{caller}/{sample}.vcf.gz",
         tbi="results/calls/{caller}/{sample}.vcf.gz.tbi",
     log:
-        "logs/gather_calls/{caller}/{sample}.log",
+        "logs/calling/gather/{caller}/{sample}.log",
+    benchmark:
+        "logs/benchmarks/calling/gather/{caller}/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("gather_calls")

@@ -10,7 +10,9 @@ rule call_variants_bcftools:
     output:
         temp("results/calls/bcftools/chunks/{sample}/{chunk}.vcf.gz"),
     log:
-        "logs/bcftools_call/{sample}.{chunk}.log",
+        "logs/calling/bcftools/{sample}.{chunk}.log",
+    benchmark:
+        "logs/benchmarks/calling/bcftools/{sample}.{chunk}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("call_variants_bcftools")

@@ -10,7 +10,9 @@ rule call_variants_freebayes:
     output:
         temp("results/calls/freebayes/chunks/{sample}/{chunk}.vcf.gz"),
     log:
-        "logs/freebayes/{sample}.{chunk}.log",
+        "logs/calling/freebayes/{sample}.{chunk}.log",
+    benchmark:
+        "logs/benchmarks/calling/freebayes/{sample}.{chunk}.tsv"
     conda:
         "../../envs/freebayes.yaml"
     threads: threads_for("call_variants_freebayes")

@@ -14,7 +14,9 @@ rule call_gvcf_haplotypecaller:
         gvcf=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz"),
         tbi=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz.tbi"),
     log:
-        "logs/gatk/haplotypecaller/{sample}.{chunk}.log",
+        "logs/calling/gatk_haplotypecaller/{sample}.{chunk}.log",
+    benchmark:
+        "logs/benchmarks/calling/gatk_haplotypecaller/{sample}.{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("call_gvcf_haplotypecaller")
@@ -40,7 +42,9 @@ rule import_gvcfs_genomicsdb:
     output:
         temp(directory("results/calls/gatk/genomicsdb/{chunk}")),
     log:
-        "logs/gatk/genomicsdbimport/{chunk}.log",
+        "logs/calling/gatk_genomicsdbimport/{chunk}.log",
+    benchmark:
+        "logs/benchmarks/calling/gatk_genomicsdbimport/{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("import_gvcfs_genomicsdb")
@@ -66,7 +70,9 @@ rule genotype_gvcfs:
     output:
         temp("results/calls/gatk/joint/{chunk}.vcf.gz"),
     log:
-        "logs/gatk/genotypegvcfs/{chunk}.log",
+        "logs/calling/gatk_genotypegvcfs/{chunk}.log",
+    benchmark:
+        "logs/benchmarks/calling/gatk_genotypegvcfs/{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("genotype_gvcfs")
@@ -87,7 +93,9 @@ rule hard_filter_gatk:
     output:
         temp("results/calls/gatk/joint/{chunk}.filtered.vcf.gz"),
     log:
-        "logs/gatk/variantfiltration/{chunk}.log",
+        "logs/calling/gatk_variantfiltration/{chunk}.log",
+    benchmark:
+        "logs/benchmarks/calling/gatk_variantfiltration/{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("hard_filter_gatk")
@@ -119,12 +127,16 @@ rule split_joint_calls_gatk:
     output:
         temp("results/calls/gatk/chunks/{sample}/{chunk}.vcf.gz"),
     log:
-        "logs/gatk/split/{sample}.{chunk}.log",
+        "logs/calling/gatk_split/{sample}.{chunk}.log",
+    benchmark:
+        "logs/benchmarks/calling/gatk_split/{sample}.{chunk}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("split_joint_calls_gatk")
     resources:
         **resources_for("split_joint_calls_gatk"),
+    message:
+        "Extracting {wildcards.sample} from the joint GATK calls of chunk {wildcards.chunk}"
     shell:
         "bcftools view -s {wildcards.sample} --trim-alt-alleles --min-ac 1 -Oz -o {output}"
         " {input} 2> {log}"

@@ -14,19 +14,34 @@ from snakemake.io import apply_wildcards
 from snakemake.logging import logger
 from snakemake.utils import validate
 
+# This workflow's own folder (also when it runs as a module of a deployed workflow, where
+# workflow.basedir is the deploying workflow's folder).
+WORKFLOW_DIR = Path(str(workflow.current_basedir)).parents[1]
+
 try:
+    import dnaseq
     from dnaseq.core import preflight, provenance, runlock, sheets, versions
     from dnaseq.core.config_inputs import config_inputs, load_schema
 except ImportError as err:
     raise WorkflowError(
         f"The workflow's Python package is not installed ({err}): run `make setup`, or "
-        f"`pip install -e {workflow.basedir}` in the environment that runs Snakemake."
+        f"`pip install -e {WORKFLOW_DIR}` in the environment that runs Snakemake."
     ) from None
+# planning (this process) and the jobs must run the same code
+_own_version = re.search(
+    r'__version__ = "([^"]+)"', Path(WORKFLOW_DIR, "scripts/dnaseq/__init__.py").read_text()
+).group(1)
+if dnaseq.__version__ != _own_version:
+    raise WorkflowError(
+        f"The installed dnaseq package ({dnaseq.__version__}, {Path(dnaseq.__file__).parent}) "
+        f"is not this workflow's ({_own_version}): run `pip install -e {WORKFLOW_DIR}`."
+    )
 
-CONFIG_SCHEMA = load_schema(Path(workflow.basedir, "workflow", "schemas", "config.schema.yaml"))
-# Jobs run the package's steps from this checkout (also inside conda envs, which do not have
-# the package installed): `{STEPS} <step> ...` in a shell command.
-STEPS = f"PYTHONPATH={shlex.quote(str(Path(workflow.basedir, 'scripts')))} python -m dnaseq.steps"
+CONFIG_SCHEMA = load_schema(WORKFLOW_DIR / "workflow" / "schemas" / "config.schema.yaml")
+# Jobs run the package's steps (`python -m dnaseq.steps <step> ...`) from this workflow's folder,
+# also inside conda envs, which do not have the package installed. Snakemake's own prefix
+# (strict bash) is kept.
+shell.prefix(f"set -euo pipefail; export PYTHONPATH={shlex.quote(str(WORKFLOW_DIR / 'scripts'))}; ")
 
 # With a default storage provider (cloud runs) the inputs live in remote storage: the start-up
 # file checks cannot see them, the pre-flight jobs check the retrieved copies instead.
@@ -35,9 +50,7 @@ REMOTE_STORAGE = workflow.storage_settings.default_storage_provider is not None
 try:
     preflight.validate_config(config, CONFIG_SCHEMA)
     validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
-    samples, units, PAIRS = preflight.load_sheets(
-        config, Path(workflow.basedir, "workflow", "schemas")
-    )
+    samples, units, PAIRS = preflight.load_sheets(config, WORKFLOW_DIR / "workflow" / "schemas")
     if not REMOTE_STORAGE:
         preflight.check_startup(config, units, CONFIG_SCHEMA)
 except sheets.InputError as err:
@@ -65,7 +78,7 @@ CHUNKS = [f"{i:04d}" for i in range(config["calling"]["scatter"])]
 REF = "results/reference/genome.fa"
 REF_FAI = "results/reference/genome.fa.fai"
 REF_DICT = "results/reference/genome.dict"
-WORKFLOW_VERSION = provenance.workflow_version(workflow.basedir)
+WORKFLOW_VERSION = provenance.workflow_version(WORKFLOW_DIR)
 STARTED_UTC = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 BWA_INDEX = multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa")
 

@@ -11,11 +11,15 @@ rule prepare_fingerprint_sites:
         tbi="results/reference/fingerprint_sites.tsv.gz.tbi",
     log:
         "logs/identity/prepare_sites.log",
+    benchmark:
+        "logs/benchmarks/identity/prepare_sites.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("prepare_fingerprint_sites")
     resources:
         **resources_for("prepare_fingerprint_sites"),
+    message:
+        "Preparing the fingerprint sites for genotyping"
     shell:
         # `bcftools call -C alleles` wants the alleles as a tab-delimited targets file
         "(bcftools query -f '%CHROM\\t%POS\\t%REF,%ALT\\n' {input} | bgzip -c > {output.tsv}"
@@ -33,6 +37,8 @@ rule fingerprint_sample:
         "results/qc/identity/{sample}.fingerprint.vcf.gz",
     log:
         "logs/identity/fingerprint/{sample}.log",
+    benchmark:
+        "logs/benchmarks/identity/fingerprint/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("fingerprint_sample")
@@ -53,11 +59,15 @@ rule idxstats_sample:
         "results/qc/identity/{sample}.idxstats.txt",
     log:
         "logs/identity/idxstats/{sample}.log",
+    benchmark:
+        "logs/benchmarks/identity/idxstats/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("idxstats_sample")
     resources:
         **resources_for("idxstats_sample"),
+    message:
+        "Counting reads per contig of {wildcards.sample} (sex check)"
     shell:
         "samtools idxstats {input.bam} > {output} 2> {log}"
 
@@ -71,6 +81,8 @@ rule check_identity_concordance:
         multiqc="results/qc/identity/concordance_mqc.tsv",
     log:
         "logs/identity/concordance.log",
+    benchmark:
+        "logs/benchmarks/identity/concordance.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_identity_concordance")
@@ -90,7 +102,7 @@ rule check_identity_concordance:
     message:
         "Comparing genotype fingerprints of all samples (swaps, duplicates)"
     shell:
-        "{STEPS} identity concordance --fingerprints {params.fingerprints}"
+        "python -m dnaseq.steps identity concordance --fingerprints {params.fingerprints}"
         " --patients {params.patients} --expected {params.expected}"
         " --min-depth {params.min_depth} --min-sites {params.min_sites}"
         " --threshold {params.threshold} --output {output.tsv} --multiqc {output.multiqc}"
@@ -105,6 +117,8 @@ rule check_sex:
         multiqc="results/qc/identity/sex_check_mqc.tsv",
     log:
         "logs/identity/sex.log",
+    benchmark:
+        "logs/benchmarks/identity/sex.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_sex")
@@ -113,8 +127,10 @@ rule check_sex:
     params:
         idxstats=lambda w, input: " ".join(f"{s}={f}" for s, f in zip(SAMPLES, input.idxstats)),
         reported=" ".join(f"{s}={x}" for s, x in sheets.reported_sexes(samples).items()),
+    message:
+        "Checking reported sex against X/Y coverage for all samples"
     shell:
-        "{STEPS} identity sex --idxstats {params.idxstats} --reported {params.reported}"
+        "python -m dnaseq.steps identity sex --idxstats {params.idxstats} --reported {params.reported}"
         " --output {output.tsv} --multiqc {output.multiqc} 2> {log}"
 
 
@@ -125,6 +141,8 @@ rule gate_identity:
         "results/qc/identity/identity.ok",
     log:
         "logs/identity/gate.log",
+    benchmark:
+        "logs/benchmarks/identity/gate.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("gate_identity")
@@ -136,7 +154,7 @@ rule gate_identity:
         "Stopping the run if a sample identity check failed"
     shell:
         "if [ {params.enforce} = True ]; then"
-        " {STEPS} identity gate {input.reports} --output {output} 2> {log};"
+        " python -m dnaseq.steps identity gate {input.reports} --output {output} 2> {log};"
         " else echo 'identity checks not enforced' > {output}; fi"
 
 

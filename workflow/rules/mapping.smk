@@ -12,7 +12,9 @@ rule map_reads_bwa:
     output:
         temp("results/mapping/{sample}/{unit}.sorted.bam"),
     log:
-        "logs/bwa/{sample}.{unit}.log",
+        "logs/mapping/bwa/{sample}.{unit}.log",
+    benchmark:
+        "logs/benchmarks/mapping/bwa/{sample}.{unit}.tsv"
     conda:
         "../../envs/bwa.yaml"
     threads: threads_for("map_reads_bwa")
@@ -35,12 +37,16 @@ rule merge_units:
     output:
         temp("results/mapping/{sample}.merged.bam"),
     log:
-        "logs/samtools_merge/{sample}.log",
+        "logs/mapping/samtools_merge/{sample}.log",
+    benchmark:
+        "logs/benchmarks/mapping/samtools_merge/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("merge_units")
     resources:
         **resources_for("merge_units"),
+    message:
+        "Merging the units (lanes) of {wildcards.sample}"
     shell:
         "samtools merge -f -@ {threads} -o {output} {input} 2> {log}"
 
@@ -62,7 +68,9 @@ rule mark_duplicates_picard:
         bam="results/mapping/{sample}.dedup.bam",
         metrics="results/qc/markdup/{sample}.picard_markdup.txt",
     log:
-        "logs/picard_markdup/{sample}.log",
+        "logs/mapping/picard_markdup/{sample}.log",
+    benchmark:
+        "logs/benchmarks/mapping/picard_markdup/{sample}.tsv"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("mark_duplicates_picard")
@@ -82,7 +90,9 @@ rule mark_duplicates_samtools:
         bam="results/mapping/{sample}.dedup.bam",
         metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
     log:
-        "logs/samtools_markdup/{sample}.log",
+        "logs/mapping/samtools_markdup/{sample}.log",
+    benchmark:
+        "logs/benchmarks/mapping/samtools_markdup/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("mark_duplicates_samtools")
@@ -101,12 +111,16 @@ rule index_bam:
     output:
         "results/mapping/{name}.bam.bai",
     log:
-        "logs/samtools_index/{name}.log",
+        "logs/mapping/samtools_index/{name}.log",
+    benchmark:
+        "logs/benchmarks/mapping/samtools_index/{name}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_bam")
     resources:
         **resources_for("index_bam"),
+    message:
+        "Indexing {input}"
     shell:
         "samtools index {input} 2> {log}"
 

@@ -12,6 +12,8 @@ rule coverage_panel_mosdepth:
         summary="results/qc/panel/{sample}.mosdepth.summary.txt",
     log:
         "logs/panel/mosdepth/{sample}.log",
+    benchmark:
+        "logs/benchmarks/panel/mosdepth/{sample}.tsv"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_panel_mosdepth")
@@ -35,11 +37,15 @@ rule count_on_target_reads:
         "results/qc/panel/{sample}.on_target_reads.txt",
     log:
         "logs/panel/on_target/{sample}.log",
+    benchmark:
+        "logs/benchmarks/panel/on_target/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("count_on_target_reads")
     resources:
         **resources_for("count_on_target_reads"),
+    message:
+        "Counting on-target reads of {wildcards.sample}"
     shell:
         # primary, mapped, non-duplicate reads; then those overlapping a target
         "(samtools view -c -F 0xD04 {input.bam} && samtools view -c -F 0xD04"
@@ -58,6 +64,8 @@ rule report_panel_coverage:
         multiqc="results/qc/panel/{sample}.panel_mqc.tsv",
     log:
         "logs/panel/report/{sample}.log",
+    benchmark:
+        "logs/benchmarks/panel/report/{sample}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("report_panel_coverage")
@@ -65,8 +73,10 @@ rule report_panel_coverage:
         **resources_for("report_panel_coverage"),
     params:
         min_depth=config["somatic"]["coverage"]["min_mean_depth"],
+    message:
+        "Summarising panel coverage of {wildcards.sample} per target and gene"
     shell:
-        "{STEPS} panel-coverage --sample {wildcards.sample} --regions {input.regions}"
+        "python -m dnaseq.steps panel-coverage --sample {wildcards.sample} --regions {input.regions}"
         " --thresholds {input.thresholds} --reads {input.reads}"
         " --min-mean-depth {params.min_depth} --per-target {output.per_target}"
         " --per-gene {output.per_gene} --low-coverage {output.low}"
@@ -81,11 +91,15 @@ rule targets_interval_list:
         "results/qc/panel/targets.interval_list",
     log:
         "logs/panel/interval_list.log",
+    benchmark:
+        "logs/benchmarks/panel/interval_list.tsv"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("targets_interval_list")
     resources:
         **resources_for("targets_interval_list"),
+    message:
+        "Converting the panel targets to a Picard interval list"
     shell:
         "picard -Xmx{resources.mem_mb}m BedToIntervalList -I {input.bed} -SD {input.dict}"
         " -O {output} 2> {log}"
@@ -101,6 +115,8 @@ rule hs_metrics_picard:
         "results/qc/panel/{sample}.hs_metrics.txt",
     log:
         "logs/panel/hs_metrics/{sample}.log",
+    benchmark:
+        "logs/benchmarks/panel/hs_metrics/{sample}.tsv"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("hs_metrics_picard")

@@ -8,6 +8,8 @@ rule write_resolved_config:
         "results/provenance/config.json",
     log:
         "logs/provenance/config.log",
+    benchmark:
+        "logs/benchmarks/provenance/config.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_resolved_config")
@@ -15,6 +17,8 @@ rule write_resolved_config:
         **resources_for("write_resolved_config"),
     params:
         config=lambda w: json.dumps(config, sort_keys=True, indent=1),
+    message:
+        "Recording the resolved configuration"
     shell:
         "printf '%s\\n' {params.config:q} > {output} 2> {log}"
 
@@ -25,7 +29,9 @@ rule check_fastq_pair:
     output:
         "results/qc/preflight/{sample}.{unit}.fastq_check.json",
     log:
-        "logs/preflight/{sample}.{unit}.log",
+        "logs/preflight/fastq_pair/{sample}.{unit}.log",
+    benchmark:
+        "logs/benchmarks/preflight/fastq_pair/{sample}.{unit}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_fastq_pair")
@@ -34,7 +40,7 @@ rule check_fastq_pair:
     message:
         "Checking the FASTQ pair of {wildcards.sample} unit {wildcards.unit} (integrity, names)"
     shell:
-        "{STEPS} preflight fastq-pair {input.r1} {input.r2} --output {output} 2> {log}"
+        "python -m dnaseq.steps preflight fastq-pair {input.r1} {input.r2} --output {output} 2> {log}"
 
 
 rule check_reference_inputs:
@@ -47,6 +53,8 @@ rule check_reference_inputs:
         "results/qc/preflight/reference.json",
     log:
         "logs/preflight/reference.log",
+    benchmark:
+        "logs/benchmarks/preflight/reference.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_reference_inputs")
@@ -55,5 +63,5 @@ rule check_reference_inputs:
     message:
         "Checking the reference and every BED/VCF/GFF3 input against its contigs"
     shell:
-        "{STEPS} preflight reference --config {input.config} --fasta {input.fasta}"
+        "python -m dnaseq.steps preflight reference --config {input.config} --fasta {input.fasta}"
         " --fai {input.fai} --inputs {input.inputs} --output {output} 2> {log}"

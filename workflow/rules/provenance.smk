@@ -12,6 +12,8 @@ rule write_provenance:
         multiqc="results/qc/provenance_mqc.yaml",
     log:
         "logs/provenance/provenance.log",
+    benchmark:
+        "logs/benchmarks/provenance/provenance.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_provenance")
@@ -20,8 +22,10 @@ rule write_provenance:
     params:
         workflow_version=WORKFLOW_VERSION,
         snakemake_version=snakemake.__version__,
+    message:
+        "Recording provenance (versions, config, reference checksum)"
     shell:
-        "{STEPS} provenance --config-json {input.config} --reference {input.reference}"
+        "python -m dnaseq.steps provenance --config-json {input.config} --reference {input.reference}"
         " --versions {input.versions} --workflow-version '{params.workflow_version}'"
         " --snakemake-version {params.snakemake_version} --output {output.json}"
         " --multiqc {output.multiqc} 2> {log}"
@@ -36,6 +40,8 @@ rule write_manifest:
         "results/manifest.tsv",
     log:
         "logs/provenance/manifest.log",
+    benchmark:
+        "logs/benchmarks/provenance/manifest.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_manifest")
@@ -47,7 +53,7 @@ rule write_manifest:
     message:
         "Writing the SHA-256 manifest of all inputs and deliverables"
     shell:
-        "{STEPS} manifest write --output {output} --inputs {input.inputs}"
+        "python -m dnaseq.steps manifest write --output {output} --inputs {input.inputs}"
         " --deliverables {input.deliverables} --names {params.names:q} 2> {log}"
 
 

@@ -9,12 +9,16 @@ rule stats_alignments_samtools:
         stats="results/qc/samtools/{sample}.stats.txt",
         flagstat="results/qc/samtools/{sample}.flagstat.txt",
     log:
-        "logs/samtools_stats/{sample}.log",
+        "logs/qc/samtools_stats/{sample}.log",
+    benchmark:
+        "logs/benchmarks/qc/samtools_stats/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("stats_alignments_samtools")
     resources:
         **resources_for("stats_alignments_samtools"),
+    message:
+        "Collecting alignment statistics of {wildcards.sample} (samtools stats/flagstat)"
     shell:
         "(samtools stats -r {input.ref} {input.bam} > {output.stats}"
         " && samtools flagstat {input.bam} > {output.flagstat}) 2> {log}"
@@ -30,7 +34,9 @@ rule coverage_mosdepth:
         region_dist="results/qc/mosdepth/{sample}.mosdepth.region.dist.txt",
         regions="results/qc/mosdepth/{sample}.regions.bed.gz",
     log:
-        "logs/mosdepth/{sample}.log",
+        "logs/qc/mosdepth/{sample}.log",
+    benchmark:
+        "logs/benchmarks/qc/mosdepth/{sample}.tsv"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_mosdepth")
@@ -52,12 +58,16 @@ rule stats_calls_bcftools:
     output:
         "results/qc/bcftools_stats/{caller}/{sample}.txt",
     log:
-        "logs/bcftools_stats/{caller}/{sample}.log",
+        "logs/qc/bcftools_stats/{caller}/{sample}.log",
+    benchmark:
+        "logs/benchmarks/qc/bcftools_stats/{caller}/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("stats_calls_bcftools")
     resources:
         **resources_for("stats_calls_bcftools"),
+    message:
+        "Collecting call statistics of {wildcards.sample} ({wildcards.caller}, bcftools stats)"
     shell:
         # MultiQC names the sample after the ID line: make it sample_caller, not the file name
         "(bcftools stats -F {input.ref} -s - {input.vcf}"
@@ -69,7 +79,9 @@ rule report_tool_versions:
     output:
         "results/qc/versions/{env}_mqc_versions.yml",
     log:
-        "logs/versions/{env}.log",
+        "logs/qc/versions/{env}.log",
+    benchmark:
+        "logs/benchmarks/qc/versions/{env}.tsv"
     conda:
         lambda w: f"../../envs/{w.env}.yaml"
     threads: threads_for("report_tool_versions")
@@ -90,7 +102,9 @@ rule report_multiqc:
     output:
         "results/multiqc/multiqc_report.html",
     log:
-        "logs/multiqc.log",
+        "logs/qc/multiqc.log",
+    benchmark:
+        "logs/benchmarks/qc/multiqc.tsv"
     conda:
         "../../envs/multiqc.yaml"
     threads: threads_for("report_multiqc")

@@ -9,6 +9,8 @@ rule prepare_reference:
         REF,
     log:
         "logs/reference/prepare_reference.log",
+    benchmark:
+        "logs/benchmarks/reference/prepare_reference.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("prepare_reference")
@@ -29,11 +31,15 @@ rule index_reference_faidx:
         REF_FAI,
     log:
         "logs/reference/faidx.log",
+    benchmark:
+        "logs/benchmarks/reference/faidx.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_faidx")
     resources:
         **resources_for("index_reference_faidx"),
+    message:
+        "Indexing the reference FASTA (samtools faidx)"
     shell:
         "samtools faidx {input} 2> {log}"
 
@@ -45,11 +51,15 @@ rule index_reference_dict:
         REF_DICT,
     log:
         "logs/reference/dict.log",
+    benchmark:
+        "logs/benchmarks/reference/dict.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_dict")
     resources:
         **resources_for("index_reference_dict"),
+    message:
+        "Writing the reference sequence dictionary"
     shell:
         "samtools dict {input} -o {output} 2> {log}"
 
@@ -61,6 +71,7 @@ rule index_reference_bwa:
         BWA_INDEX,
     log:
         "logs/reference/bwa_index.log",
+    # no benchmark: Snakemake forbids it on rules whose output may come from the cache
     # hours for a whole genome: with `--cache` and SNAKEMAKE_OUTPUT_CACHE, built once per
     # reference content and shared by every later run (see profiles/README.md)
     cache: "omit-software"
@@ -86,6 +97,8 @@ rule make_intervals:
         chunks=expand("results/reference/intervals/{chunk}.bed", chunk=CHUNKS),
     log:
         "logs/reference/make_intervals.log",
+    benchmark:
+        "logs/benchmarks/reference/make_intervals.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("make_intervals")
@@ -97,6 +110,6 @@ rule make_intervals:
     message:
         "Splitting the callable territory into scatter chunks"
     shell:
-        "{STEPS} intervals --fasta {input.fasta} "
+        "python -m dnaseq.steps intervals --fasta {input.fasta} "
         "{params.targets}--padding {params.padding} --callable {output.callable} "
         "{output.chunks} 2> {log}"

@@ -13,6 +13,8 @@ rule pad_somatic_targets:
         "results/somatic/targets.padded.bed",
     log:
         "logs/somatic/pad_targets.log",
+    benchmark:
+        "logs/benchmarks/somatic/pad_targets.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("pad_somatic_targets")
@@ -20,8 +22,10 @@ rule pad_somatic_targets:
         **resources_for("pad_somatic_targets"),
     params:
         padding=config["somatic"]["padding"],
+    message:
+        "Padding the somatic panel targets"
     shell:
-        "{STEPS} intervals --fasta {input.fasta} --targets {input.targets}"
+        "python -m dnaseq.steps intervals --fasta {input.fasta} --targets {input.targets}"
         " --padding {params.padding} --callable {output} 2> {log}"
 
 
@@ -33,6 +37,8 @@ rule check_tumor_normal_identity:
         "results/somatic/identity/{tumor}.pair_check.tsv",
     log:
         "logs/somatic/identity/{tumor}.log",
+    benchmark:
+        "logs/benchmarks/somatic/identity/{tumor}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_tumor_normal_identity")
@@ -46,7 +52,7 @@ rule check_tumor_normal_identity:
     message:
         "Checking that tumour {wildcards.tumor} and normal {params.normal} are the same person"
     shell:
-        "{STEPS} identity pair --tumor {wildcards.tumor}={input.tumor}"
+        "python -m dnaseq.steps identity pair --tumor {wildcards.tumor}={input.tumor}"
         " --normal {params.normal}={input.normal} --min-depth {params.min_depth}"
         " --min-sites {params.min_sites} --threshold {params.threshold} --output {output}"
         " 2> {log}"
@@ -63,6 +69,8 @@ rule call_somatic_freebayes:
         temp("results/somatic/freebayes/{tumor}.{mode}.raw.vcf.gz"),
     log:
         "logs/somatic/freebayes/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/freebayes/{tumor}.{mode}.tsv"
     conda:
         "../../envs/freebayes.yaml"
     threads: threads_for("call_somatic_freebayes")
@@ -89,6 +97,8 @@ rule classify_somatic_freebayes:
         tbi="results/somatic/freebayes/{tumor}.{mode}.vcf.gz.tbi",
     log:
         "logs/somatic/classify/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/classify/{tumor}.{mode}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("classify_somatic_freebayes")
@@ -103,7 +113,7 @@ rule classify_somatic_freebayes:
     message:
         "Classifying somatic vs germline/artefact in {wildcards.tumor} ({wildcards.mode})"
     shell:
-        "({STEPS} somatic-classify --input {input.vcf} --output {output.vcf}"
+        "(python -m dnaseq.steps somatic-classify --input {input.vcf} --output {output.vcf}"
         " --tumor {wildcards.tumor} {params.normal} --thresholds {params.thresholds:q}"
         " {params.germline} && tabix -f -p vcf {output.vcf}) 2> {log}"
 
@@ -123,6 +133,8 @@ rule call_somatic_mutect2:
         f1r2=temp("results/somatic/mutect2/{tumor}.{mode}.f1r2.tar.gz"),
     log:
         "logs/somatic/mutect2/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/mutect2/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("call_somatic_mutect2")
@@ -149,11 +161,15 @@ rule learn_read_orientation_model:
         temp("results/somatic/mutect2/{tumor}.{mode}.read_orientation_model.tar.gz"),
     log:
         "logs/somatic/orientation/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/orientation/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("learn_read_orientation_model")
     resources:
         **resources_for("learn_read_orientation_model"),
+    message:
+        "Learning the read-orientation model of {wildcards.tumor} ({wildcards.mode})"
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' LearnReadOrientationModel -I {input}"
         " -O {output} 2> {log}"
@@ -172,6 +188,8 @@ rule filter_mutect2_calls:
         tbi="results/somatic/mutect2/{tumor}.{mode}.vcf.gz.tbi",
     log:
         "logs/somatic/filtermutectcalls/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/filtermutectcalls/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("filter_mutect2_calls")

@@ -11,11 +11,15 @@ rule get_pileup_summaries:
         "results/somatic/contamination/{sample}.pileups.table",
     log:
         "logs/somatic/pileups/{sample}.log",
+    benchmark:
+        "logs/benchmarks/somatic/pileups/{sample}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("get_pileup_summaries")
     resources:
         **resources_for("get_pileup_summaries"),
+    message:
+        "Summarising pileups of {wildcards.sample} at the contamination sites"
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' GetPileupSummaries -I {input.bam}"
         " -V {input.sites} -L {input.sites} -O {output} 2> {log}"
@@ -32,6 +36,8 @@ rule calculate_contamination:
         segments="results/somatic/contamination/{tumor}.{mode}.segments.table",
     log:
         "logs/somatic/contamination/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/contamination/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("calculate_contamination")
@@ -39,6 +45,8 @@ rule calculate_contamination:
         **resources_for("calculate_contamination"),
     params:
         matched=lambda w, input: f"-matched {input.normal}" if input.normal else "",
+    message:
+        "Estimating contamination of {wildcards.tumor} ({wildcards.mode})"
     shell:
         "gatk --java-options '-Xmx{resources.mem_mb}m' CalculateContamination -I {input.tumor}"
         " {params.matched} -O {output.table} --tumor-segmentation {output.segments} 2> {log}"

@@ -9,11 +9,15 @@ rule scan_microsatellites:
         "results/reference/microsatellites.list",
     log:
         "logs/somatic/msisensor_scan.log",
+    benchmark:
+        "logs/benchmarks/somatic/msisensor_scan.tsv"
     conda:
         "../../envs/msisensor.yaml"
     threads: threads_for("scan_microsatellites")
     resources:
         **resources_for("scan_microsatellites"),
+    message:
+        "Listing the reference's microsatellites (MSIsensor-pro scan)"
     shell:
         "msisensor-pro scan -d {input} -o {output} 2> {log}"
 
@@ -27,6 +31,8 @@ rule msi_msisensor:
         "results/somatic/msi/{tumor}.{mode}.txt",
     log:
         "logs/somatic/msisensor/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/msisensor/{tumor}.{mode}.tsv"
     conda:
         "../../envs/msisensor.yaml"
     threads: threads_for("msi_msisensor")

@@ -16,6 +16,8 @@ rule tumor_mutational_burden:
         multiqc="results/somatic/tmb/{tumor}.{mode}_mqc.yaml",
     log:
         "logs/somatic/tmb/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/somatic/tmb/{tumor}.{mode}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("tumor_mutational_burden")
@@ -26,7 +28,7 @@ rule tumor_mutational_burden:
     message:
         "Computing tumour mutational burden of {wildcards.tumor} ({wildcards.mode})"
     shell:
-        "{STEPS} tmb --vcf {input.vcf} --tumor {wildcards.tumor}"
+        "python -m dnaseq.steps tmb --vcf {input.vcf} --tumor {wildcards.tumor}"
         " --thresholds {input.thresholds} --settings {params.settings:q}"
         " --name {wildcards.tumor}.{wildcards.mode} --output {output.json}"
         " --multiqc {output.multiqc} 2> {log}"

@@ -11,7 +11,9 @@ rule trim_reads_fastp:
         json="results/qc/fastp/{sample}.{unit}.fastp.json",
         html="results/qc/fastp/{sample}.{unit}.fastp.html",
     log:
-        "logs/fastp/{sample}.{unit}.log",
+        "logs/trimming/fastp/{sample}.{unit}.log",
+    benchmark:
+        "logs/benchmarks/trimming/fastp/{sample}.{unit}.tsv"
     conda:
         "../../envs/fastp.yaml"
     threads: threads_for("trim_reads_fastp")

@@ -10,11 +10,15 @@ rule normalise_truth:
         "results/validation/truth/{sample}.vcf.gz",
     log:
         "logs/validation/normalise_truth/{sample}.log",
+    benchmark:
+        "logs/benchmarks/validation/normalise_truth/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("normalise_truth")
     resources:
         **resources_for("normalise_truth"),
+    message:
+        "Normalising the truth set of {wildcards.sample}"
     shell:
         "bcftools norm -f {input.ref} -Oz -o {output}" " {input.vcf} 2> {log}"
 
@@ -30,6 +34,8 @@ rule compare_calls_to_truth:
         "results/validation/{caller}/{sample}.tsv",
     log:
         "logs/validation/compare/{caller}.{sample}.log",
+    benchmark:
+        "logs/benchmarks/validation/compare/{caller}.{sample}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("compare_calls_to_truth")
@@ -38,7 +44,7 @@ rule compare_calls_to_truth:
     message:
         "Comparing {wildcards.caller} calls of {wildcards.sample} with the truth set"
     shell:
-        "{STEPS} compare-calls --truth {input.truth}"
+        "python -m dnaseq.steps compare-calls --truth {input.truth}"
         " --calls {input.calls} --confident-bed {input.bed} --sample {wildcards.sample}"
         " --caller {wildcards.caller} --reference {input.ref} --output {output} 2> {log}"
 
@@ -54,6 +60,8 @@ rule summarise_validation:
         "results/validation/summary.tsv",
     log:
         "logs/validation/summary.log",
+    benchmark:
+        "logs/benchmarks/validation/summary.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_validation")
@@ -61,6 +69,8 @@ rule summarise_validation:
         **resources_for("summarise_validation"),
     params:
         header_from=lambda w, input: input[0],
+    message:
+        "Writing the germline validation table"
     shell:
         "(head -n 1 {params.header_from} && tail -q -n +2 {input}) > {output} 2> {log}"
 
@@ -72,6 +82,8 @@ rule summarise_somatic_validation:
         "results/validation/somatic_summary.tsv",
     log:
         "logs/validation/somatic_summary.log",
+    benchmark:
+        "logs/benchmarks/validation/somatic_summary.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_somatic_validation")
@@ -82,7 +94,7 @@ rule summarise_somatic_validation:
     message:
         "Comparing somatic calls with the somatic truth sets"
     shell:
-        "{STEPS} somatic-validation --output {output} {params.runs} 2> {log}"
+        "python -m dnaseq.steps somatic-validation --output {output} {params.runs} 2> {log}"
 
 
 if validated_samples():

@@ -34,11 +34,19 @@ class ConfigInput:
     """One input file named in the config."""
 
     path: str
-    key: str  # where in the config, e.g. "validation.NA12878.truth_vcf"
+    location: tuple[str | int, ...]  # where in the config, e.g. ("validation", "NA12878", ...)
     kind: str
     what: str
     indexed: bool = False
     large: bool = False
+
+    @property
+    def key(self) -> str:
+        """The location as text for messages, e.g. validation.NA12878.truth_vcf."""
+        text = ""
+        for part in self.location:
+            text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        return text
 
 
 def load_schema(path: Path = SCHEMA) -> dict:
@@ -67,11 +75,13 @@ def _active(spec: dict, config: dict) -> bool:
     return node == value
 
 
-def _walk(node: dict, value: Any, key: str, schema: dict, config: dict) -> Iterator[ConfigInput]:
+def _walk(
+    node: dict, value: Any, key: tuple, schema: dict, config: dict | None
+) -> Iterator[ConfigInput]:
     node = _resolve(node, schema)
     spec = node.get("x-input")
     if spec is not None:
-        if isinstance(value, str) and value and _active(spec, config):
+        if isinstance(value, str) and value and (config is None or _active(spec, config)):
             yield ConfigInput(
                 value,
                 key,
@@ -90,16 +100,21 @@ def _walk(node: dict, value: Any, key: str, schema: dict, config: dict) -> Itera
         for k in keys:
             sub = props.get(k) or (extra if isinstance(extra, dict) else None)
             if sub is not None:
-                yield from _walk(sub, value[k], f"{key}.{k}" if key else k, schema, config)
+                yield from _walk(sub, value[k], (*key, k), schema, config)
     elif isinstance(value, list) and isinstance(node.get("items"), dict):
         for i, v in enumerate(value):
-            yield from _walk(node["items"], v, f"{key}[{i}]", schema, config)
+            yield from _walk(node["items"], v, (*key, i), schema, config)
 
 
-def config_inputs(config: dict, schema: dict | None = None) -> list[ConfigInput]:
-    """Every input file the config names, in schema order, each once per config key."""
+def config_inputs(
+    config: dict, schema: dict | None = None, include_inactive: bool = False
+) -> list[ConfigInput]:
+    """Every input file the config names, in schema order, each once per config key.
+
+    include_inactive: also inputs whose `when` condition does not hold (e.g. the VEP cache
+    when snpEff annotates)."""
     schema = schema or load_schema()
-    return list(_walk(schema, config, "", schema, config))
+    return list(_walk(schema, config, (), schema, None if include_inactive else config))
 
 
 def input_keys(schema: dict | None = None) -> set[str]:
