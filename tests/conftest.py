@@ -38,7 +38,7 @@ def base_config(scenario: Path = SCENARIO) -> dict:
 def absolute_inputs(cfg: dict) -> dict:
     """Every input path the config names (the schema marks them) made absolute, so that the
     config works from any working directory."""
-    for item in config_inputs(cfg):
+    for item in config_inputs(cfg, include_inactive=True):
         node = cfg
         for part in item.location[:-1]:
             node = node[part]

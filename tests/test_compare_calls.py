@@ -88,3 +88,27 @@ def test_compare_end_to_end_on_small_vcfs(tmp_path):
     rows = cc.compare(truth, calls, bed, "S1", "x", fa)
     conf_snv = next(r for r in rows if r["region"] == "confident" and r["type"] == "SNV")
     assert (conf_snv["tp"], conf_snv["fp"], conf_snv["fn"]) == (1, 0, 0)
+
+
+def test_false_calls_nearby_do_not_sink_a_true_complex_call():
+    """Issue case (freebayes, 20:10099044 ACT>CCC 0/1 = the phased truth SNVs A>C and T>C, with
+    false calls pulled into the same cluster): vcfeval scores the MNP as a TP and only the
+    false calls as FP; all-or-nothing cluster matching scored it FN+FP."""
+    truth = [call(16, "A", "C", 1, 0), call(18, "G", "C", 1, 1)]
+    calls = [call(2, "C", "G", 1), call(5, "A", "T", 1), call(16, "ACG", "CCC", 1)]
+    got = cc.score(truth, calls, ALL, fetch)["SNV"]
+    assert (got["tp"], got["fp"], got["fn"]) == (2, 2, 0)
+
+
+def test_subset_search_keeps_the_largest_consistent_match():
+    # a true het SNV and a hom-alt call at the same place as a false het: only the true one matches
+    truth = [call(2, "C", "G", 1, 0), call(10, "T", "A", 2, 1)]
+    calls = [call(2, "C", "G", 1), call(10, "T", "A", 1), call(12, "T", "C", 1)]
+    got = cc.score(truth, calls, ALL, fetch)["SNV"]
+    assert (got["tp"], got["fp"], got["fn"]) == (1, 2, 1)
+
+
+def test_mnps_are_split_into_snvs_per_base():
+    assert cc.atomize(100, "ACT", "CCC") == [(100, "A", "C"), (102, "T", "C")]
+    assert cc.atomize(100, "A", "C") == [(100, "A", "C")]
+    assert cc.atomize(100, "AC", "A") == [(100, "AC", "A")]

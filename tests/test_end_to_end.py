@@ -171,3 +171,21 @@ def test_rerun_has_nothing_to_do(demo_run):
     proc = snakemake(demo_run, demo_run / "config.yaml", "-n")
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_called_genotype_has_numeric_gq_dp_ad(demo_run, caller):
+    """Clinical filters, trio checks and reports need GQ, DP and AD on every genotype."""
+    for sample in SAMPLES:
+        vcf = demo_run / f"results/calls/{caller}/{sample}.vcf.gz"
+        with pysam.VariantFile(str(vcf)) as handle:
+            assert handle.header.formats["GQ"].type in ("Integer", "Float")
+            n = 0
+            for rec in handle:
+                fmt = rec.samples[sample]
+                if None in (fmt["GT"] or (None,)):
+                    continue
+                n += 1
+                assert isinstance(fmt["GQ"], (int, float)), f"{caller} {rec.pos}: GQ {fmt['GQ']}"
+                assert fmt["DP"] is not None and None not in fmt["AD"]
+            assert n > 10

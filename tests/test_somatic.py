@@ -96,6 +96,124 @@ def test_binomial_test_matches_known_values():
     assert somatic.binomial_two_sided(0, 10, 0.5) == pytest.approx(2 / 1024)
 
 
+# ------------------------------------------------------------------ missing values, fragments
+
+FREEBAYES_HEADER = """##fileformat=VCFv4.2
+##contig=<ID=c1,length=200>
+##INFO=<ID=DP,Number=1,Type=Integer,Description="depth">
+##INFO=<ID=AO,Number=A,Type=Integer,Description="alt observations">
+##FORMAT=<ID=GT,Number=1,Type=String,Description="genotype">
+##FORMAT=<ID=DP,Number=1,Type=Integer,Description="depth">
+##FORMAT=<ID=AD,Number=R,Type=Integer,Description="allele depths">
+##FORMAT=<ID=GL,Number=G,Type=Float,Description="genotype likelihoods">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUM\tNOR
+"""
+
+
+def write_vcf(tmp_path: Path, body: str) -> Path:
+    plain = tmp_path / "in.vcf"
+    plain.write_text(FREEBAYES_HEADER + body)
+    subprocess.run(["bgzip", "-f", str(plain)], check=True)
+    return tmp_path / "in.vcf.gz"
+
+
+def test_records_with_missing_values_are_classified_not_crashed(tmp_path):
+    """Shapes seen in real panels: tumour column all missing (a complex allele in a TA repeat
+    with no tumour coverage), '.' in AD, three ALT alleles, zero depth."""
+    vcf = write_vcf(
+        tmp_path,
+        "c1\t10\t.\tTA\tT\t20\t.\tDP=9;AO=3\tGT:DP:AD:GL\t.:.:.:.\t0/1:9:6,3:-1,0,-1\n"
+        "c1\t20\t.\tA\tG\t20\t.\tDP=9;AO=.\tGT:DP:AD:GL\t0/1:9:.:.\t0/0:9:9,0:0,-1,-2\n"
+        "c1\t30\t.\tA\tC,G,T\t20\t.\tDP=20;AO=2,3,4\tGT:DP:AD\t1/2:20:11,2,3,4\t0/0:10:10,0,0,0\n"
+        "c1\t40\t.\tC\tT\t5\t.\tDP=0;AO=0\tGT:DP:AD\t0/0:0:0,0\t0/0:0:0,0\n",
+    )
+    out = tmp_path / "out.vcf.gz"
+    counts = somatic.run(vcf, out, "TUM", "NOR", T)
+    assert counts["records"] == 4
+    with pysam.VariantFile(str(out)) as handle:
+        records = list(handle)
+    assert [r.pos for r in records] == [10, 20, 30, 40]
+    assert "LowTumorAlt" in records[0].filter.keys()  # no tumour data: no tumour evidence
+    assert records[0].samples["TUM"]["AF"] == (0.0,)
+    assert records[2].samples["TUM"]["AD"] == (11, 2, 3, 4)
+    assert records[2].samples["TUM"]["AF"] == pytest.approx((0.1, 0.15, 0.2))
+    assert {"LowTumorDepth", "LowNormalDepth"} <= set(records[3].filter.keys())  # zero depth
+
+
+def write_bam(tmp_path: Path, reads: list[tuple[str, int, str, int]]) -> Path:
+    """(name, 0-based start, sequence, flag) reads on contig c1, all-match CIGAR."""
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": 200}]}
+    path = tmp_path / "reads.bam"
+    with pysam.AlignmentFile(str(path), "wb", header=header) as bam:
+        for name, start, seq, flag in sorted(reads, key=lambda r: r[1]):
+            read = pysam.AlignedSegment()
+            read.query_name, read.query_sequence, read.flag = name, seq, flag
+            read.reference_id, read.reference_start, read.mapping_quality = 0, start, 60
+            read.cigar = [(0, len(seq))]
+            read.query_qualities = pysam.qualitystring_to_array("I" * len(seq))
+            bam.write(read)
+    pysam.index(str(path))
+    return path
+
+
+REF_SEQ = "ACGT" * 50  # c1, 200 bp; 1-based position 50 is 'C'
+
+
+def test_overlapping_mates_with_the_same_alt_count_as_one_fragment(tmp_path):
+    """Issue case: three false somatic SNVs came from one fragment whose two overlapping mates
+    both carried them; `min_alt_reads: 2` was met by counting that fragment twice."""
+    alt_read = REF_SEQ[30:49] + "T" + REF_SEQ[50:70]  # C>T at 1-based 50
+    reads = [("frag1", 30, alt_read, 0x1 | 0x40), ("frag1", 30, alt_read, 0x1 | 0x80)]
+    reads += [(f"ref{i}", 25 + i, REF_SEQ[25 + i : 65 + i], 0) for i in range(10)]
+    bam = write_bam(tmp_path, reads)
+    from dnaseq.steps.fragments import count_fragments
+
+    with pysam.AlignmentFile(str(bam)) as handle:
+        got = count_fragments(handle, "c1", 50, "C", "T")
+    assert (got.ref, got.alt) == (10, 1)
+    # freebayes reports the two mates as 2 alt reads: enough for PASS by reads, not by fragments
+    vcf = write_vcf(
+        tmp_path, "c1\t50\t.\tC\tT\t30\t.\tDP=12;AO=2\tGT:DP:AD\t0/1:12:10,2\t0/0:12:12,0\n"
+    )
+    thresholds = somatic.Thresholds(min_depth=8, min_normal_depth=0, min_normal_lod=-100)
+    by_reads = tmp_path / "by_reads.vcf.gz"
+    somatic.run(vcf, by_reads, "TUM", None, thresholds)
+    with pysam.VariantFile(str(by_reads)) as handle:
+        assert "LowTumorAlt" not in next(iter(handle)).filter.keys()
+    by_fragments = tmp_path / "by_fragments.vcf.gz"
+    somatic.run(vcf, by_fragments, "TUM", None, thresholds, bams={"TUM": bam})
+    with pysam.VariantFile(str(by_fragments)) as handle:
+        rec = next(iter(handle))
+    assert "LowTumorAlt" in rec.filter.keys()
+    assert rec.samples["TUM"]["FAD"] == (10, 1)
+
+
+def test_fragment_counts_for_insertions_and_deletions(tmp_path):
+    # 1-based 50 = 'C' (ACGT repeat: 49 'A', 50 'C', 51 'G', 52 'T')
+    ins = REF_SEQ[30:50] + "TT" + REF_SEQ[50:70]  # C -> CTT after position 50
+    dele = REF_SEQ[30:50] + REF_SEQ[52:72]  # CGT -> C at 50
+    reads = [("ins", 30, ins, 0), ("del", 30, dele, 0), ("ref", 30, REF_SEQ[30:70], 0)]
+    reads.append(("short", 30, REF_SEQ[30:50], 0))  # ends at the anchor: supports neither
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": 200}]}
+    path = tmp_path / "indels.bam"
+    cigars = {"ins": [(0, 20), (1, 2), (0, 20)], "del": [(0, 20), (2, 2), (0, 20)]}
+    with pysam.AlignmentFile(str(path), "wb", header=header) as bam:
+        for name, start, seq, flag in reads:
+            read = pysam.AlignedSegment()
+            read.query_name, read.query_sequence, read.flag = name, seq, flag
+            read.reference_id, read.reference_start, read.mapping_quality = 0, start, 60
+            read.cigar = cigars.get(name, [(0, len(seq))])
+            read.query_qualities = pysam.qualitystring_to_array("I" * len(seq))
+            bam.write(read)
+    pysam.sort("-o", str(tmp_path / "s.bam"), str(path))
+    pysam.index(str(tmp_path / "s.bam"))
+    from dnaseq.steps.fragments import count_fragments
+
+    with pysam.AlignmentFile(str(tmp_path / "s.bam")) as handle:
+        assert (lambda c: (c.ref, c.alt))(count_fragments(handle, "c1", 50, "C", "CTT")) == (1, 1)
+        assert (lambda c: (c.ref, c.alt))(count_fragments(handle, "c1", 50, "CGT", "C")) == (1, 1)
+
+
 # ------------------------------------------------------------------ real runs (bundled data)
 
 

@@ -27,6 +27,7 @@ rule call_variants_bcftools:
     shell:
         "(bcftools mpileup -f {input.ref} -R {input.regions} -a FORMAT/AD,FORMAT/DP"
         " {params.mpileup} -Ou {input.bam}"
-        " | bcftools call -m -v -Ou {params.call}"
+        # -a GQ,GP: genotype quality and posteriors for every genotype (not emitted by default)
+        " | bcftools call -m -v -a FORMAT/GQ,FORMAT/GP -Ou {params.call}"
         " | {params.filters}"
         " | bcftools view -Oz -o {output}) 2> {log}"

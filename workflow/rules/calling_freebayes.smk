@@ -24,6 +24,8 @@ rule call_variants_freebayes:
     message:
         "Calling variants in {wildcards.sample}, chunk {wildcards.chunk} (freebayes)"
     shell:
-        "(freebayes -f {input.ref} -t {input.regions} {params.extra} {input.bam}"
+        # --genotype-qualities: GQ for every genotype (freebayes writes '.' without it)
+        "(freebayes -f {input.ref} -t {input.regions} --genotype-qualities {params.extra}"
+        " {input.bam}"
         " | {params.filters}"
         " | bcftools view -Oz -o {output}) 2> {log}"

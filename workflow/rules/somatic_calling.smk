@@ -90,6 +90,7 @@ rule call_somatic_freebayes:
 
 rule classify_somatic_freebayes:
     input:
+        unpack(somatic_bams),
         vcf="results/somatic/freebayes/{tumor}.{mode}.raw.vcf.gz",
         germline=config["somatic"]["germline_resource"] or [],
     output:
@@ -110,12 +111,17 @@ rule classify_somatic_freebayes:
         germline=lambda w, input: (
             f"--germline-resource {input.germline}" if input.germline else ""
         ),
+        # evidence in fragments (overlapping mates once): each sample's BAM
+        bams=lambda w, input: " ".join(
+            f"--bam {s}={b}"
+            for s, b in zip([w.tumor] + ([normal_of(w)] if normal_of(w) else []), input.bams)
+        ),
     message:
         "Classifying somatic vs germline/artefact in {wildcards.tumor} ({wildcards.mode})"
     shell:
         "(python -m dnaseq.steps somatic-classify --input {input.vcf} --output {output.vcf}"
         " --tumor {wildcards.tumor} {params.normal} --thresholds {params.thresholds:q}"
-        " {params.germline} && tabix -f -p vcf {output.vcf}) 2> {log}"
+        " {params.germline} {params.bams} && tabix -f -p vcf {output.vcf}) 2> {log}"
 
 
 rule call_somatic_mutect2:

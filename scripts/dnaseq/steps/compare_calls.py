@@ -4,13 +4,20 @@
 Both VCFs must be left-aligned against the same reference (`bcftools norm -f ref`); calls are
 also split into one allele per record (`-m -any`); truth records may stay multi-allelic.
 
-Matching (vcfeval-like, simplified): truth and call alleles are grouped into clusters of nearby
-variants. A cluster matches when the calls carry the same alleles with the same genotype dosage
-(het vs hom-alt) as the truth, or, failing that, when some phasing of the calls spells the same
-pair of haplotype sequences as some phasing of the truth (this absorbs representation
-differences such as an MNP vs two SNVs). Otherwise each allele is matched on its own (same CHROM,
-POS, REF, ALT and dosage). A genotype mismatch therefore counts once as a false negative and once
-as a false positive. Truth is counted per record (a 1/2 record is one variant), calls per allele.
+MNPs (REF and ALT of equal length > 1) are split into one SNV per differing base, in truth and
+calls alike (as `bcftools norm --atomize` does), so SNV counts are per base whatever the caller's
+representation; the split SNVs keep the record's genotype.
+
+Matching (like RTG vcfeval): truth and call alleles are grouped into clusters of nearby variants.
+A cluster matches when the calls carry the same alleles with the same genotype dosage (het vs
+hom-alt) as the truth. Otherwise the largest subsets of its truth and of its calls are sought
+whose variants spell the same pair of haplotype sequences under some phasing (this absorbs
+representation differences such as shifted indels or a complex allele vs two SNVs); the
+variants in those subsets match, the others do not: a false call next to a true one no longer
+sinks the true one. Clusters too large to search fall back to matching each allele on its own
+(same CHROM, POS, REF, ALT and dosage). A genotype mismatch counts once as a false negative and
+once as a false positive. Truth is counted per record (a 1/2 record is one variant), calls per
+allele.
 
 Regions reported:
   confident  - inside the truth's confident-regions BED: precision and recall are both meaningful.
@@ -102,9 +109,17 @@ def read_calls(path: Path, sample: str | None, pass_only: bool) -> Iterator[Call
                     continue
                 dosage = alt_dosage(gt, i)
                 if dosage:
-                    end = rec.pos + len(rec.ref) - 1
-                    key = (rec.chrom, rec.pos, rec.ref.upper(), alt.upper())
-                    yield Call(key, end, min(dosage, 2), index)
+                    ref, alt = rec.ref.upper(), alt.upper()
+                    for pos, r, a in atomize(rec.pos, ref, alt):
+                        end = pos + len(r) - 1
+                        yield Call((rec.chrom, pos, r, a), end, min(dosage, 2), index)
+
+
+def atomize(pos: int, ref: str, alt: str) -> list[tuple[int, str, str]]:
+    """An MNP (equal-length REF/ALT > 1 base) as one SNV per differing base; others unchanged."""
+    if len(ref) != len(alt) or len(ref) == 1:
+        return [(pos, ref, alt)]
+    return [(pos + i, r, a) for i, (r, a) in enumerate(zip(ref, alt, strict=True)) if r != a]
 
 
 def record_type(alleles: list[Call]) -> str:
@@ -184,6 +199,43 @@ def clusters(truth: list[Call], calls: list[Call], gap: int) -> list[tuple[list[
     return groups
 
 
+MAX_SUBSET_SEARCH = 8  # truth or call variants per cluster for the subset search (2^8 each)
+
+
+def subsets(variants: list[Call]) -> list[tuple[Call, ...]]:
+    """Every subset, largest first."""
+    out = [
+        tuple(v for i, v in enumerate(variants) if mask >> i & 1)
+        for mask in range(2 ** len(variants))
+    ]
+    return sorted(out, key=len, reverse=True)
+
+
+def best_haplotype_match(
+    t_group: list[Call], c_group: list[Call], ref: str, start: int
+) -> tuple[tuple[Call, ...], tuple[Call, ...]]:
+    """The subsets of truth and calls with equal haplotype pairs that match the most variants
+    (ties: more truth variants, then the first found). Empty subsets always match."""
+    c_pairs = {}
+    for sub in subsets(c_group):
+        pairs = haplotype_pairs(list(sub), ref, start)
+        if pairs:
+            c_pairs[sub] = pairs
+    best: tuple[tuple[Call, ...], tuple[Call, ...]] = ((), ())
+    best_size = (0, 0)
+    for t_sub in subsets(t_group):
+        if len(t_sub) + len(c_group) < sum(best_size):
+            break  # sorted by size: nothing left can beat the best
+        t_pairs = haplotype_pairs(list(t_sub), ref, start)
+        if not t_pairs:
+            continue
+        for c_sub, pairs in c_pairs.items():
+            size = (len(t_sub) + len(c_sub), len(t_sub))
+            if size > best_size and t_pairs & pairs:
+                best, best_size = (t_sub, c_sub), size
+    return best
+
+
 def match(
     truth: list[Call],
     calls: list[Call],
@@ -191,7 +243,7 @@ def match(
     gap: int = 30,
 ) -> tuple[set[Call], set[Call]]:
     """Truth and call variants that match: same allele and dosage, or, when a reference is given,
-    clusters whose possible haplotype pairs coincide (vcfeval-style, handles representation)."""
+    the largest subsets of a cluster whose haplotype pairs coincide (vcfeval-style)."""
     tp_truth: set[Call] = set()
     tp_calls: set[Call] = set()
     for t_group, c_group in clusters(truth, calls, gap):
@@ -201,17 +253,15 @@ def match(
             tp_truth.update(t_group)
             tp_calls.update(c_group)
             continue
-        if fetch is not None and t_group and c_group:
+        searchable = len(t_group) <= MAX_SUBSET_SEARCH and len(c_group) <= MAX_SUBSET_SEARCH
+        if fetch is not None and t_group and c_group and searchable:
             chrom = t_group[0].key[0]
             lo = min(c.key[1] for c in t_group + c_group)
             hi = max(c.end for c in t_group + c_group)
-            ref = fetch(chrom, lo, hi)
-            t_pairs = haplotype_pairs(t_group, ref, lo)
-            c_pairs = haplotype_pairs(c_group, ref, lo)
-            if t_pairs and c_pairs and t_pairs & c_pairs:
-                tp_truth.update(t_group)
-                tp_calls.update(c_group)
-                continue
+            t_sub, c_sub = best_haplotype_match(t_group, c_group, fetch(chrom, lo, hi), lo)
+            tp_truth.update(t_sub)
+            tp_calls.update(c_sub)
+            continue
         c_keys = {c.key: c.dosage for c in c_group}
         tp_truth.update(c for c in t_group if c_keys.get(c.key) == c.dosage)
         tp_calls.update(exact)

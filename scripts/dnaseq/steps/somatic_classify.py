@@ -29,6 +29,14 @@ FILTER reasons (thresholds in config `somatic.classification`):
                   germline resource: kept and flagged, never silently dropped
 PASS records get INFO/SOMATIC. FORMAT/AF (alt fraction) is added for tumour and normal.
 
+Evidence is counted in DNA fragments when the BAMs are given (`--bam SAMPLE=PATH`, as the
+workflow does): overlapping mates of one fragment count once (dnaseq.steps.fragments), written
+as FORMAT/FAD (fragments supporting REF, ALT); AF and every threshold above use them. Without
+BAMs, freebayes' read counts (AD) are used.
+
+Records with missing values (a sample column of '.', an AD of '.', zero depth) are classified
+with zero counts and copied without the missing fields.
+
 This is the approach bcbio used for freebayes somatic calls (tumour/normal LOD and allele
 frequency comparison), with a binomial read model instead of freebayes' genotype likelihoods.
 """
@@ -158,6 +166,31 @@ def ad_pair(sample_record) -> tuple[int, int]:
     return int(ad[0] or 0), int(ad[1] or 0) if len(ad) > 1 else 0
 
 
+def allele_fractions(rec, sample: str, ref: int, alt: int) -> tuple[float, ...]:
+    """FORMAT/AF (Number=A): from the counts used for a biallelic record; from AD for each ALT
+    of a record that was not split (classified on its first ALT only)."""
+    if len(rec.alts or ()) <= 1:
+        return (round(alt / (ref + alt), 4) if ref + alt else 0.0,)
+    ad = rec.samples[sample].get("AD") or ()
+    depths = [int(v or 0) for v in ad]
+    total = sum(depths)
+    return tuple(
+        round(depths[i] / total, 4) if total and i < len(depths) else 0.0
+        for i in range(1, len(rec.alts) + 1)
+    )
+
+
+def copy_value(target, key: str, value) -> None:
+    """Copy an INFO/FORMAT value; missing values (None or all-None tuples) stay missing."""
+    if value is None or (isinstance(value, tuple) and all(v is None for v in value)):
+        return
+    try:
+        target[key] = value
+    except (TypeError, ValueError):
+        # a Number=R/A/G value whose length does not fit the (split) record: keep it missing
+        return
+
+
 def germline_keys(path: Path | None) -> set[tuple[str, int, str, str]]:
     if path is None:
         return set()
@@ -178,10 +211,29 @@ def run(
     normal: str | None,
     t: Thresholds,
     germline_resource: Path | None = None,
+    bams: dict[str, Path] | None = None,
+    min_mapq: int = 20,
+    min_bq: int = 20,
 ) -> dict[str, int]:
     import pysam
 
+    from dnaseq.steps.fragments import count_fragments
+
     germline = germline_keys(germline_resource)
+    samples_out = [tumor] + ([normal] if normal else [])
+    handles = {s: pysam.AlignmentFile(str(p)) for s, p in (bams or {}).items()}
+    missing = [s for s in samples_out if bams and s not in handles]
+    if missing:
+        raise ValueError(f"no BAM given for sample(s) {', '.join(missing)}")
+
+    def evidence(rec, sample: str) -> tuple[int, int]:
+        if not handles or not rec.alts:
+            return ad_pair(rec.samples[sample])
+        frag = count_fragments(
+            handles[sample], rec.chrom, rec.pos, rec.ref, rec.alts[0], min_mapq, min_bq
+        )
+        return frag.ref, frag.alt
+
     counts = {"records": 0, "pass": 0}
     with pysam.VariantFile(str(vcf_in)) as src:
         header = src.header.copy()
@@ -191,13 +243,17 @@ def run(
         header.info.add("TLOD", 1, "Float", "Tumour log10 odds: variant at observed VAF vs error")
         header.info.add("NLOD", 1, "Float", "Normal log10 odds: no variant vs heterozygous")
         if "AF" not in header.formats:
-            header.formats.add("AF", "A", "Float", "Alt allele fraction AD[alt]/sum(AD)")
-        samples_out = [tumor] + ([normal] if normal else [])
+            header.formats.add("AF", "A", "Float", "Alt allele fraction (fragments when FAD)")
+        if handles:
+            header.formats.add(
+                "FAD", "R", "Integer", "Fragments supporting REF and ALT (mates counted once)"
+            )
         with pysam.VariantFile(str(vcf_out), "wz", header=header) as out:
             for rec in src:
                 counts["records"] += 1
-                t_ad = ad_pair(rec.samples[tumor])
-                n_ad = ad_pair(rec.samples[normal]) if normal else None
+                counts_of = {smp: evidence(rec, smp) for smp in samples_out}
+                t_ad = counts_of[tumor]
+                n_ad = counts_of[normal] if normal else None
                 key = (rec.chrom, rec.pos, rec.ref, rec.alts[0]) if rec.alts else None
                 reasons, stats = classify(t_ad, n_ad, t, key in germline)
                 new = out.new_record(
@@ -209,7 +265,7 @@ def run(
                     qual=rec.qual,
                 )
                 for k, v in rec.info.items():
-                    new.info[k] = v
+                    copy_value(new.info, k, v)
                 new.info["TLOD"] = round(stats["TLOD"], 3)
                 if "NLOD" in stats:
                     new.info["NLOD"] = round(stats["NLOD"], 3)
@@ -218,14 +274,17 @@ def run(
                     counts["pass"] += 1
                 for reason in reasons or ["PASS"]:
                     new.filter.add(reason)
-                for s in samples_out:
-                    for k, v in rec.samples[s].items():
-                        if k == "AF":
-                            continue
-                        new.samples[s][k] = v
-                    ref, alt = ad_pair(rec.samples[s])
-                    new.samples[s]["AF"] = round(alt / (ref + alt), 4) if ref + alt else 0.0
+                for smp in samples_out:
+                    for k, v in rec.samples[smp].items():
+                        if k != "AF":
+                            copy_value(new.samples[smp], k, v)
+                    ref, alt = counts_of[smp]
+                    if handles:
+                        new.samples[smp]["FAD"] = (ref, alt)
+                    new.samples[smp]["AF"] = allele_fractions(rec, smp, ref, alt)
                 out.write(new)
+    for handle in handles.values():
+        handle.close()
     return counts
 
 
@@ -247,9 +306,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--normal", help="matched normal sample (omit for tumour-only)")
     ap.add_argument("--thresholds", default="{}", help="JSON of Thresholds fields")
     ap.add_argument("--germline-resource", type=Path)
+    ap.add_argument(
+        "--bam",
+        action="append",
+        default=[],
+        metavar="SAMPLE=PATH",
+        help="indexed BAM of a sample: evidence is then counted in fragments",
+    )
+    ap.add_argument("--min-mapq", type=int, default=20)
+    ap.add_argument("--min-bq", type=int, default=20)
     args = ap.parse_args(argv)
     t = load_thresholds(json.loads(args.thresholds))
-    counts = run(args.input, args.output, args.tumor, args.normal, t, args.germline_resource)
+    bams = dict(item.split("=", 1) for item in args.bam)
+    counts = run(
+        args.input,
+        args.output,
+        args.tumor,
+        args.normal,
+        t,
+        args.germline_resource,
+        {k: Path(v) for k, v in bams.items()},
+        args.min_mapq,
+        args.min_bq,
+    )
     print(f"{args.tumor}: {counts['pass']} of {counts['records']} alleles PASS", file=sys.stderr)
     return 0
 
