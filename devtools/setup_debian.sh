@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(bwa samtools bcftools tabix fastp mosdepth libhts-dev freebayes snpeff
-  picard-tools bedtools dwgsim default-jre-headless make git)
+  picard-tools bedtools dwgsim default-jre-headless make git
+  libwww-perl)  # libwww-perl: LWP::Simple, which VEP loads (its installer leaves it to recommends)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -51,4 +52,22 @@ done
 for shim in devtools/shims/*; do
   ln -sf "$(pwd)/$shim" ".venv/bin/$(basename "$shim")"
 done
+# Tools that no Debian/PyPI package has, built from the sources next to this project
+# (../shared/tools, or DNASEQ_TOOLS): each folder's install.sh puts the tool into .venv/bin.
+# Labs with conda use the bioconda packages pinned in envs/ instead.
+TOOLS=${DNASEQ_TOOLS:-}
+for candidate in "$TOOLS" ../shared/tools ../../shared/tools /work/shared/tools; do
+  [ -n "$candidate" ] && [ -d "$candidate" ] && { TOOLS=$(cd "$candidate" && pwd); break; }
+done
+install_tool() {  # install_tool FOLDER COMMAND CHECK: CHECK (a shell test) says it works
+  if (PATH="$(pwd)/.venv/bin:$PATH"; eval "$3") >/dev/null 2>&1; then return; fi
+  if [ -n "$TOOLS" ] && [ -x "$TOOLS/$1/install.sh" ]; then
+    echo "[setup] installing $2 from $TOOLS/$1"
+    bash "$TOOLS/$1/install.sh" "$(pwd)/.venv/bin" > .venv/install-$2.log 2>&1 \
+      || { echo "[setup] $2 install failed, see .venv/install-$2.log" >&2; exit 1; }
+  else
+    echo "[setup] $1 not found (set DNASEQ_TOOLS to the folder holding it): tests needing $2 skip"
+  fi
+}
+install_tool ensembl-vep-115 vep "vep --help | grep -q ensembl-vep"
 echo "[setup] done"

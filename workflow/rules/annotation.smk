@@ -99,12 +99,53 @@ use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
         caller=SOMATIC_CALLER_PATTERN,
 
 
+# VEP reads either an offline cache (vep.cache_dir) or, with vep.gff set, a GFF3 + the reference
+# (no cache: full HGVS from the run's own sequence). The GFF3 is sorted, bgzipped and indexed
+# once, as VEP needs it.
+VEP_GFF = "results/annotation/vep/genes.gff3.gz"
+VEP_SOURCE = [f"{VEP_GFF}.tbi"] if VEP["gff"] else ([VEP["cache_dir"]] if VEP["cache_dir"] else [])
+
+
+def vep_source_args(wildcards, input):
+    """VEP's annotation source options: GFF mode or offline cache mode."""
+    if VEP["gff"]:
+        return f"--gff {VEP_GFF}"
+    return (
+        f"--offline --cache --dir_cache {shlex.quote(input.source[0])}"
+        f" --cache_version {VEP['cache_version']} --species {shlex.quote(VEP['species'])}"
+        f" --assembly {shlex.quote(VEP['assembly'])}"
+    )
+
+
+rule prepare_vep_gff:
+    input:
+        VEP["gff"] or [],
+    output:
+        gff=VEP_GFF,
+        tbi=f"{VEP_GFF}.tbi",
+    log:
+        "logs/annotation/vep/prepare_gff.log",
+    benchmark:
+        "logs/benchmarks/annotation/vep/prepare_gff.tsv"
+    conda:
+        "../../envs/vep.yaml"
+    threads: threads_for("prepare_vep_gff")
+    resources:
+        **resources_for("prepare_vep_gff"),
+    message:
+        "Sorting, compressing and indexing the GFF3 for VEP"
+    shell:
+        "((gzip -dc {input:q} 2>/dev/null || cat {input:q}) | grep -v '^#'"
+        " | sort -k1,1 -k4,4n -k5,5n -t $'\t' | bgzip -c > {output.gff}"
+        " && tabix -p gff {output.gff}) 2> {log}"
+
+
 rule annotate_variants_vep:
     input:
         vcf="results/calls/{caller}/{sample}.vcf.gz",
         ref=REF,
         fai=REF_FAI,
-        cache=VEP["cache_dir"] or [],
+        source=VEP_SOURCE,
     output:
         vcf="results/annotated/{caller}/{sample}.vcf.gz",
         tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
@@ -119,17 +160,13 @@ rule annotate_variants_vep:
     resources:
         **resources_for("annotate_variants_vep"),
     params:
-        cache_version=VEP["cache_version"],
-        species=VEP["species"],
-        assembly=VEP["assembly"],
+        source=vep_source_args,
         extra=VEP["extra"],
     message:
-        "Annotating {wildcards.caller} calls with VEP (offline cache): {output.vcf}"
+        "Annotating {wildcards.caller} calls with VEP: {output.vcf}"
     shell:
         "(vep --input_file {input.vcf} --output_file {output.vcf} --format vcf --vcf"
-        " --compress_output bgzip --offline --cache --dir_cache {input.cache:q}"
-        " --cache_version {params.cache_version} --species {params.species:q}"
-        " --assembly {params.assembly:q} --fasta {input.ref} --fork {threads}"
+        " --compress_output bgzip {params.source} --fasta {input.ref} --fork {threads}"
         " --stats_file {output.stats} --force_overwrite --no_progress {params.extra}"
         " && tabix -p vcf {output.vcf}) 2> {log}"
 
@@ -139,7 +176,7 @@ use rule annotate_variants_vep as annotate_somatic_vep with:
         vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
         ref=REF,
         fai=REF_FAI,
-        cache=VEP["cache_dir"] or [],
+        source=VEP_SOURCE,
     output:
         vcf="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz",
         tbi="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz.tbi",

@@ -278,8 +278,10 @@ def check_vcf_against_reference(
                 raise InputError(f"{where}: position is past the end of {rec.chrom}")
 
 
-def check_gff_against_reference(path: str | Path, lengths: dict[str, int]) -> None:
-    p = check_file(path, "annotation GFF3")
+def check_gff_against_reference(
+    path: str | Path, lengths: dict[str, int], what: str = "annotation GFF3"
+) -> None:
+    p = check_file(path, what)
     found = False
     with open_text(p) as handle:
         for line_no, line in enumerate(handle, start=1):
@@ -292,7 +294,7 @@ def check_gff_against_reference(path: str | Path, lengths: dict[str, int]) -> No
                 break
     if not found:
         raise InputError(
-            f"annotation GFF3 {p}: none of its sequence names is in the reference "
+            f"{what} {p}: none of its sequence names is in the reference "
             f"(e.g. {contig_hint(contig, lengths)})"
         )
 
@@ -364,7 +366,7 @@ def check_consistency(
         elif item.kind == "bed":
             check_bed_against_reference(path, item.what, lengths)
         else:
-            check_gff_against_reference(path, lengths)
+            check_gff_against_reference(path, lengths, item.what)
 
 
 # ---------------------------------------------------------------------------------------------
