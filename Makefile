@@ -21,11 +21,11 @@ test: setup  ## the whole test suite (unit, dry-run, end-to-end, S3 storage, rea
 test-slurm: setup  ## only the real local SLURM test (also part of `make test`; needs root)
 	python -m pytest tests/test_slurm.py -ra
 
-lint: setup  ## formatting and lint checks run before every commit
+lint: setup  ## formatting and lint checks run before every commit (and in CI)
 	snakefmt --check Snakefile workflow/rules
 	snakemake --lint --profile profiles/test
-	ruff check scripts tests benchmarks
-	ruff format --check scripts tests benchmarks
+	ruff check scripts tests benchmarks devtools
+	ruff format --check scripts tests benchmarks devtools
 
 clean:  ## remove results and logs of the demo (keeps the virtualenv)
 	rm -rf results logs .snakemake

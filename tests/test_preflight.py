@@ -26,11 +26,16 @@ from dnaseq.core.preflight import (
 )
 from dnaseq.core.sheets import InputError
 
-REC = "@r{i}/{m}\nACGTACGTAC\n+\nIIIIIIIIII\n"
+REC = "@r{i}/{m}\n{seq}\n+\nIIIIIIIIII\n"
+MATE_SEQ = {1: "ACGTACGTAC", 2: "TTGCATGCAA"}  # the two ends of a fragment differ
+
+
+def rec(i: int, mate: int) -> str:
+    return REC.format(i=i, m=mate, seq=MATE_SEQ[mate])
 
 
 def fastq(path: Path, n: int = 3, mate: int = 1, body: str | None = None) -> Path:
-    text = body if body is not None else "".join(REC.format(i=i, m=mate) for i in range(n))
+    text = body if body is not None else "".join(rec(i, mate) for i in range(n))
     with gzip.open(path, "wt") as handle:
         handle.write(text)
     return path
@@ -69,7 +74,7 @@ def test_fastq_without_reads(tmp_path):
 
 
 def test_fastq_not_gzipped(tmp_path):
-    (tmp_path / "p.fastq.gz").write_text(REC.format(i=0, m=1))
+    (tmp_path / "p.fastq.gz").write_text(rec(0, 1))
     with pytest.raises(InputError, match="not gzip-compressed"):
         check_fastq_head(tmp_path / "p.fastq.gz")
 
@@ -116,7 +121,10 @@ def test_fastq_pair_different_read_counts(tmp_path):
 
 def test_fastq_pair_mismatched_names(tmp_path):
     r1 = fastq(tmp_path / "R1.fastq.gz", 3, 1)
-    r2 = fastq(tmp_path / "R2.fastq.gz", body=REC.format(i=0, m=2) + REC.format(i=7, m=2))
+    r2 = fastq(
+        tmp_path / "R2.fastq.gz",
+        body=rec(0, 2) + rec(7, 2),
+    )
     with pytest.raises(
         InputError, match=r"read names differ at record 2 \(line 5\): .* 'r1/1'.* 'r7/2'"
     ):
@@ -124,7 +132,10 @@ def test_fastq_pair_mismatched_names(tmp_path):
 
 
 def test_fastq_sequence_quality_length_differ(tmp_path):
-    r1 = fastq(tmp_path / "R1.fastq.gz", body=REC.format(i=0, m=1) + "@r1/1\nACGT\n+\nIII\n")
+    r1 = fastq(
+        tmp_path / "R1.fastq.gz",
+        body=rec(0, 1) + "@r1/1\nACGT\n+\nIII\n",
+    )
     r2 = fastq(tmp_path / "R2.fastq.gz", 2, 2)
     with pytest.raises(
         InputError, match=r"record 2 \(line 5\): sequence and quality .* \(4 vs 3\)"
@@ -133,7 +144,7 @@ def test_fastq_sequence_quality_length_differ(tmp_path):
 
 
 def test_fastq_incomplete_last_record(tmp_path):
-    r1 = fastq(tmp_path / "R1.fastq.gz", body=REC.format(i=0, m=1) + "@r1/1\nACGT\n")
+    r1 = fastq(tmp_path / "R1.fastq.gz", body=rec(0, 1) + "@r1/1\nACGT\n")
     r2 = fastq(tmp_path / "R2.fastq.gz", 2, 2)
     with pytest.raises(InputError, match="record 2 .*incomplete"):
         check_fastq_pair(r1, r2)
@@ -255,7 +266,7 @@ def test_startup_fastq_errors_stop_before_any_job(tmp_path, kind, message):
     if kind == "empty":
         fq.write_bytes(b"")
     elif kind == "plain":
-        fq.write_text(REC.format(i=0, m=1))
+        fq.write_text(rec(0, 1))
     units.loc[0, "fq1"] = units.loc[0, "fq2"] if kind == "same" else str(fq)
     proc = snakemake(tmp_path, make_config(tmp_path, units=units), "-n")
     assert proc.returncode != 0

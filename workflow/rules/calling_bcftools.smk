@@ -3,7 +3,7 @@
 
 rule call_variants_bcftools:
     input:
-        unpack(analysis_bam_pair),
+        unpack(calling_bam_pair),
         ref=REF,
         fai=REF_FAI,
         regions="results/reference/intervals/{chunk}.bed",

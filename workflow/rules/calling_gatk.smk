@@ -5,7 +5,7 @@
 
 rule call_gvcf_haplotypecaller:
     input:
-        unpack(analysis_bam_pair),
+        unpack(calling_bam_pair),
         ref=REF,
         fai=REF_FAI,
         dict=REF_DICT,

@@ -20,7 +20,7 @@ WORKFLOW_DIR = Path(str(workflow.current_basedir)).parents[1]
 
 try:
     import dnaseq
-    from dnaseq.core import preflight, provenance, runlock, sheets, versions
+    from dnaseq.core import manifest, preflight, provenance, runlock, sheets, versions
     from dnaseq.core.config_inputs import config_inputs, load_schema
 except ImportError as err:
     raise WorkflowError(
@@ -79,6 +79,15 @@ REF = "results/reference/genome.fa"
 REF_FAI = "results/reference/genome.fa.fai"
 REF_DICT = "results/reference/genome.dict"
 WORKFLOW_VERSION = provenance.workflow_version(WORKFLOW_DIR)
+# SHA-256 of the configured reference (cached by file identity under .snakemake/); remote
+# inputs are checked by the jobs instead
+REFERENCE_SHA256 = (
+    ""
+    if REMOTE_STORAGE
+    else manifest.cached_sha256(
+        Path(config["reference"]["fasta"]), Path(".snakemake", "dnaseq", "sha256")
+    )
+)
 STARTED_UTC = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 BWA_INDEX = multiext(REF, ".amb", ".ann", ".bwt", ".pac", ".sa")
 
@@ -133,6 +142,11 @@ ANALYSIS_BAM_NAMES = [Path(analysis_bam(sample=s)).name[: -len(".bam")] for s in
 def analysis_bam_pair(wildcards):
     bam = analysis_bam(wildcards)
     return {"bam": bam, "bai": f"{bam}.bai"}
+
+
+def calling_bam_pair(wildcards):
+    """The analysis BAM for variant calling: only once the sample passed its QC gate."""
+    return {**analysis_bam_pair(wildcards), "qc_pass": f"results/qc/gate/{wildcards.sample}.pass"}
 
 
 def caller_filters(caller):
@@ -249,10 +263,13 @@ def somatic_bams(wildcards):
 
 
 def pair_check(wildcards):
-    """Somatic calling of a pair waits for the tumour/normal identity check."""
+    """Somatic calling waits for the QC gate of tumour (and normal) and, for a pair, for the
+    tumour/normal identity check."""
+    names = [wildcards.tumor] + ([normal_of(wildcards)] if normal_of(wildcards) else [])
+    checks = [f"results/qc/gate/{s}.pass" for s in names]
     if wildcards.mode == "paired":
-        return [f"results/somatic/identity/{wildcards.tumor}.pair_check.tsv"]
-    return []
+        checks.append(f"results/somatic/identity/{wildcards.tumor}.pair_check.tsv")
+    return checks
 
 
 def somatic_targets():

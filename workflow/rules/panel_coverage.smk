@@ -1,11 +1,36 @@
 # Panel coverage QC for tumour and normal samples, on the unpadded targets: per-target and
 # per-gene depth, % bases >= thresholds, low-coverage targets, on-target rate, Picard HsMetrics.
 
+PANEL_TARGETS = "results/reference/panel_targets.merged.bed"
+
+
+rule merge_panel_targets:
+    input:
+        targets=somatic_targets(),
+        fasta=REF,
+        fai=REF_FAI,
+    output:
+        PANEL_TARGETS,
+    log:
+        "logs/panel/merge_targets.log",
+    benchmark:
+        "logs/benchmarks/panel/merge_targets.tsv"
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("merge_panel_targets")
+    resources:
+        **resources_for("merge_panel_targets"),
+    message:
+        "Merging overlapping panel targets (each base counted once in coverage and TMB)"
+    shell:
+        "python -m dnaseq.steps merge-targets --fasta {input.fasta} --targets {input.targets}"
+        " --output {output} 2> {log}"
+
 
 rule coverage_panel_mosdepth:
     input:
         unpack(analysis_bam_pair),
-        bed=somatic_targets(),
+        bed=PANEL_TARGETS,
     output:
         regions="results/qc/panel/{sample}.regions.bed.gz",
         thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
@@ -32,7 +57,7 @@ rule coverage_panel_mosdepth:
 rule count_on_target_reads:
     input:
         unpack(analysis_bam_pair),
-        bed=somatic_targets(),
+        bed=PANEL_TARGETS,
     output:
         "results/qc/panel/{sample}.on_target_reads.txt",
     log:
@@ -85,7 +110,7 @@ rule report_panel_coverage:
 
 rule targets_interval_list:
     input:
-        bed=somatic_targets(),
+        bed=PANEL_TARGETS,
         dict=REF_DICT,
     output:
         "results/qc/panel/targets.interval_list",

@@ -6,6 +6,9 @@ rule write_provenance:
     input:
         config="results/provenance/config.json",
         reference=config["reference"]["fasta"],
+        # redone whenever the reference is (by content: see prepare_reference), so that
+        # provenance.json and manifest.tsv can never name different reference checksums
+        prepared=REF,
         versions=expand("results/qc/versions/{env}_mqc_versions.yml", env=env_names()),
     output:
         json="results/provenance/provenance.json",

@@ -51,6 +51,54 @@ rule coverage_mosdepth:
         " {input.bam} 2> {log}"
 
 
+rule evaluate_sample_qc:
+    input:
+        fastp=lambda w: expand(
+            rules.trim_reads_fastp.output.json, sample=w.sample, unit=units_of(w.sample)
+        ),
+        flagstat=rules.stats_alignments_samtools.output.flagstat,
+        mosdepth=rules.coverage_mosdepth.output.summary,
+    output:
+        "results/qc/gate/{sample}.verdict.json",
+    log:
+        "logs/qc/gate/{sample}.log",
+    benchmark:
+        "logs/benchmarks/qc/gate/{sample}.tsv"
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("evaluate_sample_qc")
+    resources:
+        **resources_for("evaluate_sample_qc"),
+    params:
+        thresholds=json.dumps(config["qc_gate"]),
+    message:
+        "Judging whether {wildcards.sample} has enough usable data (config qc_gate)"
+    shell:
+        "python -m dnaseq.steps qc-gate evaluate --sample {wildcards.sample}"
+        " --fastp {input.fastp} --flagstat {input.flagstat} --mosdepth {input.mosdepth}"
+        " --thresholds {params.thresholds:q} --output {output} 2> {log}"
+
+
+rule require_sample_qc:
+    input:
+        rules.evaluate_sample_qc.output,
+    output:
+        "results/qc/gate/{sample}.pass",
+    log:
+        "logs/qc/gate/{sample}.require.log",
+    benchmark:
+        "logs/benchmarks/qc/gate/{sample}.require.tsv"
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("require_sample_qc")
+    resources:
+        **resources_for("require_sample_qc"),
+    message:
+        "Stopping variant calling of {wildcards.sample} if its QC verdict is FAIL"
+    shell:
+        "python -m dnaseq.steps qc-gate require {input} --output {output} 2> {log}"
+
+
 rule stats_calls_bcftools:
     input:
         vcf="results/calls/{caller}/{sample}.vcf.gz",
@@ -125,3 +173,4 @@ to_multiqc([_mosdepth.summary, _mosdepth.dist, _mosdepth.region_dist], sample=SA
 to_multiqc(rules.stats_calls_bcftools.output, caller=CALLERS, sample=GERMLINE_SAMPLES)
 to_multiqc(rules.report_tool_versions.output, env=env_names())
 deliver(rules.report_multiqc.output)
+deliver(rules.evaluate_sample_qc.output, sample=SAMPLES)

@@ -16,6 +16,11 @@ rule prepare_reference:
     threads: threads_for("prepare_reference")
     resources:
         **resources_for("prepare_reference"),
+    params:
+        # the content, not the modification time, decides whether the reference (and all
+        # that follows) is current: a reference replaced at the same path changes this value
+        # and Snakemake's params trigger redoes the preparation and everything downstream
+        sha256=REFERENCE_SHA256,
     message:
         "Decompressing/copying the reference FASTA"
     shell:

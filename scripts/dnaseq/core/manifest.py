@@ -29,6 +29,25 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def cached_sha256(path: Path, cache_dir: Path) -> str:
+    """SHA-256 of a file, recomputed only when the file may have changed.
+
+    The cache key is the file's identity and change markers (device, inode, size, mtime and
+    ctime in ns): replacing a file, even by one with an older modification time (`cp -p`,
+    `mv`, `rsync -t`), changes the inode or the ctime, which no user can set back."""
+    st = path.stat()
+    key = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+    cache = cache_dir / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16] + ".txt")
+    if cache.is_file():
+        stored_key, _, digest = cache.read_text().strip().partition(" ")
+        if stored_key == key and len(digest) == 64:
+            return digest
+    digest = sha256(path)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache.write_text(f"{key} {digest}\n")
+    return digest
+
+
 def write(
     output: Path, inputs: list[str], deliverables: list[str], names: list[str] | None = None
 ) -> int:

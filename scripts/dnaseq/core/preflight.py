@@ -105,16 +105,38 @@ def fastq_records(path: Path) -> Iterator[tuple[int, str, str, str]]:
         raise InputError(f"FASTQ {path}: contains non-text (binary) data") from None
 
 
+ENCODING_RECORDS = 2000  # records read to tell Phred+33 from Phred+64 qualities
+
+
+def check_quality_encoding(path: Path, qualities: list[str]) -> None:
+    """Phred+33 (Sanger/Illumina 1.8+) is required. Phred+64 (Illumina 1.3-1.7) qualities use
+    only characters from '@' (64) up, and reach past 'J' (74, Q41 in Phred+33): taken as
+    Phred+33 they would claim Q31-Q40 for every base."""
+    chars = "".join(qualities)
+    if chars and ord(min(chars)) >= 64 and ord(max(chars)) > 74:
+        raise InputError(
+            f"FASTQ {path}: base qualities look Phred+64 (old Illumina 1.3-1.7 encoding: "
+            f"characters {min(chars)!r}..{max(chars)!r} in the first {len(qualities)} reads); "
+            "the workflow needs Phred+33. Convert first, e.g. "
+            "`seqtk seq -Q64 -V in.fastq.gz | gzip > out.fastq.gz`"
+        )
+
+
 def check_fastq_head(path: str | Path) -> None:
-    """Cheap: the file is a gzip FASTQ whose first record is well formed."""
+    """Cheap: the file is a gzip FASTQ whose first records are well formed, Phred+33."""
     p = check_file(path, "FASTQ")
     records = fastq_records(p)
+    qualities = []
     try:
-        next(records)
-    except StopIteration:
-        raise InputError(f"FASTQ {p}: contains no reads") from None
+        for number, _name, _seq, qual in records:
+            qualities.append(qual)
+            if number >= ENCODING_RECORDS:
+                break
     finally:
         records.close()
+    if not qualities:
+        raise InputError(f"FASTQ {p}: contains no reads")
+    check_quality_encoding(p, qualities)
 
 
 def mate_name(name: str) -> str:
@@ -122,10 +144,16 @@ def mate_name(name: str) -> str:
     return name[:-2] if name.endswith(("/1", "/2")) else name
 
 
+SAME_SEQUENCE_RECORDS = 1000  # pairs compared to catch an R2 that is a copy of R1
+MAX_SAME_SEQUENCE_FRACTION = 0.5
+
+
 def check_fastq_pair(fq1: str | Path, fq2: str | Path) -> int:
-    """Deep: read both files to the end; same read names in the same order. Returns read pairs."""
+    """Deep: read both files to the end; same read names in the same order, R2 not a copy of
+    R1, Phred+33 qualities. Returns read pairs."""
     p1, p2 = check_file(fq1, "FASTQ"), check_file(fq2, "FASTQ")
-    n = 0
+    n = same = 0
+    qualities: list[str] = []
     for r1, r2 in itertools.zip_longest(fastq_records(p1), fastq_records(p2)):
         if r1 is None or r2 is None:
             longer, shorter = (p2, p1) if r1 is None else (p1, p2)
@@ -139,9 +167,27 @@ def check_fastq_pair(fq1: str | Path, fq2: str | Path) -> int:
                 f"FASTQ pair: read names differ at record {n} (line {4 * n - 3}): "
                 f"{p1} has {r1[1]!r}, {p2} has {r2[1]!r}; are R1 and R2 from the same unit?"
             )
+        if n <= SAME_SEQUENCE_RECORDS:
+            same += r1[2] == r2[2]
+            qualities += [r1[3], r2[3]]
+            if n == SAME_SEQUENCE_RECORDS:
+                check_same_sequences(p1, p2, same, n)
     if n == 0:
         raise InputError(f"FASTQ {p1}: contains no reads")
+    if n < SAME_SEQUENCE_RECORDS:
+        check_same_sequences(p1, p2, same, n)
+    check_quality_encoding(p1, qualities)
     return n
+
+
+def check_same_sequences(p1: Path, p2: Path, same: int, n: int) -> None:
+    """Mates read the two ends of a fragment: identical R1/R2 sequences in most pairs mean the
+    same reads twice (R2 copied from R1), which would be aligned as nonsense pairs."""
+    if same > MAX_SAME_SEQUENCE_FRACTION * n:
+        raise InputError(
+            f"FASTQ pair: {same} of the first {n} read pairs have identical R1 and R2 sequences: "
+            f"{p2} looks like a copy of {p1}, not its mate file"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,7 +312,8 @@ def check_vcf_against_reference(
             if name in lengths and contig.length and contig.length != lengths[name] and not sliced:
                 raise InputError(
                     f"{what} {p}: header says {name} is {contig.length} bp, the reference has "
-                    f"{lengths[name]} bp: the VCF is on another genome build"
+                    f"{lengths[name]} bp: the VCF is on another genome build (or the reference "
+                    "is cut out of the build: only for test data, set reference.sliced: true)"
                 )
         for number, rec in enumerate(vcf, start=1):
             if max_records is not None and number > max_records:

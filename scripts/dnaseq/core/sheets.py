@@ -21,35 +21,50 @@ class InputError(ValueError):
 
 
 def read_sheet(path: str | Path, index: list[str]) -> pd.DataFrame:
-    """Read a tab-separated sheet as strings; empty cells become missing, '#' lines are comments."""
+    """Read a tab-separated sheet as strings, with the spreadsheet line number of every row.
+
+    Empty cells become missing; '#' lines and blank lines (also lines of only tabs, as Excel
+    writes them) are skipped; Windows line endings and a UTF-8 byte-order mark are accepted.
+    A sheet that is not UTF-8 is rejected with the line and how to re-save it."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    df = pd.read_csv(path, sep="\t", dtype=str, comment="#", keep_default_na=False, na_values=[""])
-    df.columns = [c.strip() for c in df.columns]
-    missing = [c for c in index if c not in df.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)} in the header line")
-    for col in df.columns:
-        df[col] = df[col].map(lambda v: v.strip() if isinstance(v, str) else v)
-    # spreadsheet line numbers: header is line 1 (comment lines are not counted by pandas)
-    df["sheet_line"] = [_data_line_numbers(path)[i] for i in range(len(df))]
-    return df
-
-
-def _data_line_numbers(path: Path) -> list[int]:
-    numbers = []
-    with open(path) as handle:
-        lines = handle.read().splitlines()
-    header_seen = False
-    for n, line in enumerate(lines, start=1):
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    text_lines = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            text_lines.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+        except UnicodeDecodeError as err:
+            raise InputError(
+                f"{path}, line {number}: not UTF-8 text (byte {line[err.start]:#x} at column "
+                f"{err.start + 1}); save the sheet as UTF-8 (Excel: 'Save as' > "
+                "'CSV UTF-8' / 'Unicode Text', LibreOffice: character set 'Unicode (UTF-8)')"
+            ) from None
+    rows: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text_lines, start=1):
+        line = line.rstrip("\r")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        if not header_seen:
-            header_seen = True
-            continue
-        numbers.append(n)
-    return numbers
+        rows.append((number, [cell.strip() for cell in line.split("\t")]))
+    if not rows:
+        raise InputError(f"{path}: the sheet is empty (no header line)")
+    (_, header), body = rows[0], rows[1:]
+    missing = [c for c in index if c not in header]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)} in the header line")
+    records = []
+    for number, cells in body:
+        if len(cells) > len(header) and any(cells[len(header) :]):
+            raise InputError(
+                f"{path}, line {number}: {len(cells)} tab-separated cells, the header has "
+                f"{len(header)}"
+            )
+        cells = (cells + [""] * len(header))[: len(header)]
+        records.append({h: (c if c else None) for h, c in zip(header, cells, strict=True)})
+    df = pd.DataFrame.from_records(records, columns=header).astype(object)
+    df["sheet_line"] = [number for number, _ in body]
+    return df
 
 
 def check_name(value: str, what: str, path: str | Path, line: int) -> None:

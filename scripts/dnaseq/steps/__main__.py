@@ -5,18 +5,20 @@ from __future__ import annotations
 import importlib
 import sys
 
-# step name -> module whose main(argv) runs it
+# step name -> module whose main(argv) runs it (or "module:function")
 STEPS = {
     "preflight": "dnaseq.core.preflight",
     "provenance": "dnaseq.core.provenance",
     "manifest": "dnaseq.core.manifest",
     "intervals": "dnaseq.steps.intervals",
+    "merge-targets": "dnaseq.steps.intervals:merge_main",
     "identity": "dnaseq.steps.identity",
     "panel-coverage": "dnaseq.steps.panel_coverage",
     "somatic-classify": "dnaseq.steps.somatic_classify",
     "tmb": "dnaseq.steps.tmb",
     "somatic-validation": "dnaseq.steps.somatic_validation",
     "compare-calls": "dnaseq.steps.compare_calls",
+    "qc-gate": "dnaseq.steps.qc_gate",
 }
 
 
@@ -25,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in STEPS:
         print(f"usage: python -m dnaseq.steps {{{','.join(STEPS)}}} ...", file=sys.stderr)
         return 2
-    result = importlib.import_module(STEPS[argv[0]]).main(argv[1:])
+    module, _, function = STEPS[argv[0]].partition(":")
+    result = getattr(importlib.import_module(module), function or "main")(argv[1:])
     return int(result or 0)
 
 

@@ -176,10 +176,12 @@ def check_pair(args: argparse.Namespace) -> int:
     )
     if n < args.min_sites:
         print(
-            f"TUMOUR/NORMAL IDENTITY CHECK FAILED: tumour {tumor} and normal {normal} share only "
-            f"{n} fingerprint sites with depth >= {args.min_depth} (need {args.min_sites}); "
-            "cannot confirm they come from the same person. Check the sample sheet and the "
-            "FASTQ files of this patient.",
+            f"TUMOUR/NORMAL IDENTITY CHECK NOT POSSIBLE: tumour {tumor} and normal {normal} "
+            f"share only {n} fingerprint sites with depth >= {args.min_depth} (need "
+            f"{args.min_sites}). This says the fingerprint sites and the reads do not overlap, "
+            "not that the samples are swapped: check that identity.sites uses the reference's "
+            "contig names and build, and that its sites lie inside the sequenced targets (for "
+            "a panel, choose common SNPs within the panel), and the depth of both samples.",
             file=sys.stderr,
         )
         return 1
@@ -284,14 +286,31 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "pair":
         return check_pair(args)
     else:
-        failures = []
+        from dnaseq.steps.qc_gate import mark_failed
+
+        failures, samples = [], set()
         for report in args.reports:
-            for line in report.read_text().splitlines()[1:]:
+            lines = report.read_text().splitlines()
+            header = lines[0].split("\t") if lines else []
+            for line in lines[1:]:
                 if "\tFAIL" in line:
                     failures.append(f"{report}: {line}")
+                    row = dict(zip(header, line.split("\t"), strict=False))
+                    samples.update(row[k] for k in ("sample", "sample_a", "sample_b") if k in row)
         if failures:
-            print("SAMPLE IDENTITY CHECK FAILED:\n" + "\n".join(failures), file=sys.stderr)
+            results = args.output.parents[2]  # results/qc/identity/identity.ok
+            for sample in sorted(samples):
+                mark_failed(results, sample, "sample identity:\n" + "\n".join(failures), "identity")
+            print(
+                "SAMPLE IDENTITY CHECK FAILED:\n"
+                + "\n".join(failures)
+                + f"\nResults of {', '.join(sorted(samples))} are marked in "
+                f"{results / 'FAILED'}: do not use them.",
+                file=sys.stderr,
+            )
             return 1
+        for marker in (args.output.parents[2] / "FAILED").glob("*.identity.txt"):
+            marker.unlink()
         args.output.write_text("identity checks passed\n")
     return 0
 

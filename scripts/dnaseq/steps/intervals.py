@@ -101,6 +101,47 @@ def split_chunks(intervals: list[Interval], n: int) -> list[list[Interval]]:
     return chunks
 
 
+def merge_named_targets(path: Path, lengths: dict[str, int]) -> list[tuple[str, int, int, str]]:
+    """Targets sorted and overlapping/adjacent ones merged, in reference order. The merged
+    target keeps the names of what it joins (comma-separated; gene = the first name up to its
+    first '_'). Coverage and TMB territory count each base once: overlapping targets would count
+    it twice (a target file listing exons of overlapping transcripts)."""
+    from dnaseq.core.preflight import bed_intervals, check_bed_against_reference
+
+    check_bed_against_reference(path, "panel target BED", lengths)
+    order = {name: i for i, name in enumerate(lengths)}
+    targets = []
+    with open(path) as handle:
+        names = {}
+        for line_no, line in enumerate(handle, start=1):
+            fields = line.rstrip("\n").split("\t")
+            names[line_no] = fields[3] if len(fields) > 3 and fields[3] else None
+    for line_no, contig, start, end in bed_intervals(path, "panel target BED"):
+        targets.append((contig, start, end, names.get(line_no) or f"{contig}:{start + 1}-{end}"))
+    targets.sort(key=lambda t: (order[t[0]], t[1], t[2]))
+    merged: list[list] = []
+    for contig, start, end, name in targets:
+        if merged and merged[-1][0] == contig and start <= merged[-1][2]:
+            merged[-1][2] = max(merged[-1][2], end)
+            if name not in merged[-1][3]:
+                merged[-1][3].append(name)
+        else:
+            merged.append([contig, start, end, [name]])
+    return [(c, s, e, ",".join(n)) for c, s, e, n in merged]
+
+
+def merge_main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Merge overlapping panel targets (names kept)")
+    ap.add_argument("--fasta", type=Path, required=True, help="indexed FASTA (.fai next to it)")
+    ap.add_argument("--targets", type=Path, required=True)
+    ap.add_argument("--output", type=Path, required=True)
+    args = ap.parse_args(argv)
+    lengths = dict(read_fai(Path(f"{args.fasta}.fai")))
+    with open(args.output, "w") as out:
+        for contig, start, end, name in merge_named_targets(args.targets, lengths):
+            out.write(f"{contig}\t{start}\t{end}\t{name}\n")
+
+
 def write_bed(path: Path, intervals: list[Interval]) -> None:
     with open(path, "w") as out:
         for contig, start, end in intervals:
