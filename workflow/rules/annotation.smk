@@ -99,24 +99,6 @@ use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
         caller=SOMATIC_CALLER_PATTERN,
 
 
-# VEP reads either an offline cache (vep.cache_dir) or, with vep.gff set, a GFF3 + the reference
-# (no cache: full HGVS from the run's own sequence). The GFF3 is sorted, bgzipped and indexed
-# once, as VEP needs it.
-VEP_GFF = "results/annotation/vep/genes.gff3.gz"
-VEP_SOURCE = [f"{VEP_GFF}.tbi"] if VEP["gff"] else ([VEP["cache_dir"]] if VEP["cache_dir"] else [])
-
-
-def vep_source_args(wildcards, input):
-    """VEP's annotation source options: GFF mode or offline cache mode."""
-    if VEP["gff"]:
-        return f"--gff {VEP_GFF}"
-    return (
-        f"--offline --cache --dir_cache {shlex.quote(input.source[0])}"
-        f" --cache_version {VEP['cache_version']} --species {shlex.quote(VEP['species'])}"
-        f" --assembly {shlex.quote(VEP['assembly'])}"
-    )
-
-
 rule prepare_vep_gff:
     input:
         VEP["gff"] or [],

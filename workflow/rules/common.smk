@@ -223,6 +223,35 @@ def manifest_entries():
     return [*run_inputs(), *dict.fromkeys(DELIVERABLES)]
 
 
+# ---------------------------------------------------------------- annotation
+
+# VEP reads either an offline cache (vep.cache_dir) or, with vep.gff set, a GFF3 + the reference
+# (no cache: full HGVS from the run's own sequence). The GFF3 is sorted, bgzipped and indexed
+# once, as VEP needs it.
+VEP_GFF = "results/annotation/vep/genes.gff3.gz"
+VEP_SOURCE = (
+    [f"{VEP_GFF}.tbi"]
+    if config["annotation"]["vep"]["gff"]
+    else (
+        [config["annotation"]["vep"]["cache_dir"]]
+        if config["annotation"]["vep"]["cache_dir"]
+        else []
+    )
+)
+
+
+def vep_source_args(wildcards, input):
+    """VEP's annotation source options: GFF mode or offline cache mode."""
+    if config["annotation"]["vep"]["gff"]:
+        return f"--gff {VEP_GFF}"
+    vep = config["annotation"]["vep"]
+    return (
+        f"--offline --cache --dir_cache {shlex.quote(input.source[0])}"
+        f" --cache_version {vep['cache_version']} --species {shlex.quote(vep['species'])}"
+        f" --assembly {shlex.quote(vep['assembly'])}"
+    )
+
+
 def gatk_filter_args(vtype):
     """VariantFiltration arguments for one variant type, from config calling.gatk.filters."""
     return " ".join(
