@@ -70,7 +70,12 @@ def setup(workdir: Path, n: int) -> Path:
 
 
 def dry_run(workdir: Path, cfg: Path) -> tuple[float, float, float, int]:
-    cmd = ["/usr/bin/time", "-f", "%e %U %S %M", *snakemake_command(workdir, cfg, "-n", "--quiet", "rules", "reason")]
+    cmd = [
+        "/usr/bin/time",
+        "-f",
+        "%e %U %S %M",
+        *snakemake_command(workdir, cfg, "-n", "--quiet", "rules", "reason"),
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(), check=True)
     wall = time.perf_counter() - start
