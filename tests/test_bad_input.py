@@ -272,3 +272,40 @@ def test_fingerprint_sites_in_other_naming_are_named_as_the_cause(tmp_path):
     assert proc.returncode != 0
     log = (tmp_path / "logs/preflight/reference.log").read_text()
     assert "fingerprint sites VCF" in log and "the reference calls it 'chr20'" in log
+
+
+def test_too_few_shared_fingerprint_sites_names_the_sites_not_a_swap(tmp_path, capsys):
+    from dnaseq.steps import identity
+
+    header = (
+        "##fileformat=VCFv4.2\n##contig=<ID=chr20,length=1000>\n"
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="genotype">\n'
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="depth">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{}\n"
+    )
+    for name in ("TUM", "NOR"):
+        body = "".join(f"chr20\t{p}\t.\tA\tG\t50\t.\t.\tGT:DP\t0/1:30\n" for p in (10, 20))
+        (tmp_path / f"{name}.vcf").write_text(header.format(name) + body)
+    rc = identity.main(
+        ["pair", "--tumor", f"TUM={tmp_path / 'TUM.vcf'}", "--normal",
+         f"NOR={tmp_path / 'NOR.vcf'}", "--output", str(tmp_path / "out.tsv")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "IDENTITY CHECK NOT POSSIBLE" in err and "share only 2 fingerprint sites" in err
+    assert "not that the samples are swapped" in err and "identity.sites" in err
+
+
+def test_truncated_sites_vcf_is_a_message_not_a_traceback(tmp_path):
+    src = REPO / "resources/test/identity/fingerprint_sites.vcf.gz"
+    data = src.read_bytes()
+    cut = tmp_path / "sites.vcf.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    proc = subprocess.run(
+        [sys.executable, "-m", "dnaseq.cli", "preflight", "all", "--config",
+         str(make_config(tmp_path, {"identity": {"sites": str(cut)}}))],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "INPUT ERROR: fingerprint sites VCF" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -217,6 +217,10 @@ def test_duplicated_sample_stands_out(tmp_path):
         "FAIL: different patients but same genotypes (duplicate or swapped sample?)"
     ]
     assert pair["concordance"].iloc[0] >= 0.95
+    # the BAMs and VCFs already written must not look final: both samples are marked
+    for sample in ("SIM01", "SIM02"):
+        marker = (tmp_path / f"results/FAILED/{sample}.identity.txt").read_text()
+        assert f"FAILED: {sample}" in marker and f"mapping/{sample}.dedup.bam" in marker
 
 
 def test_matching_identities_pass(tmp_path):
