@@ -12,7 +12,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from conftest import REPO, SCENARIO
+from conftest import REPO, SCENARIO, vcf_records
 
 SAMPLES = ["NA12878", "SIM01"]
 CALLERS = ["bcftools", "freebayes"]
@@ -189,3 +189,49 @@ def test_every_called_genotype_has_numeric_gq_dp_ad(demo_run, caller):
                 assert isinstance(fmt["GQ"], (int, float)), f"{caller} {rec.pos}: GQ {fmt['GQ']}"
                 assert fmt["DP"] is not None and None not in fmt["AD"]
             assert n > 10
+
+
+def declared_mem_mb(config: dict, rule: str) -> int:
+    """mem_mb a rule asks the scheduler for (first attempt), from config resources."""
+    settings = {**config["resources"]["default"], **config["resources"]["rules"].get(rule, {})}
+    return settings["mem_mb"]
+
+
+def test_no_rule_uses_more_memory_than_it_declares(demo_run):
+    """Every job's peak RSS (Snakemake benchmark: files) stays within the mem_mb its rule asks
+    the scheduler for: a cluster would otherwise kill it or overcommit the node."""
+    import yaml
+
+    config = yaml.safe_load((demo_run / "config.yaml").read_text())
+    tables = list((demo_run / "logs/benchmarks").rglob("*.tsv"))
+    assert len(tables) > 50
+    rules = set()
+    for table in tables:
+        rule = table.relative_to(demo_run / "logs/benchmarks").parts[0]
+        rules.add(rule)
+        bench = pd.read_csv(table, sep="\t")
+        peak = pd.to_numeric(bench["max_rss"], errors="coerce").max()
+        if pd.isna(peak):
+            continue
+        assert peak <= declared_mem_mb(config, rule), (rule, table.name, peak)
+    assert {"map_reads_bwa", "call_variants_freebayes", "report_multiqc"} <= rules
+
+
+def test_calls_do_not_depend_on_the_scatter_count(demo_run, tmp_path):
+    """The same records whether the territory is called in 1 chunk or in the demo's 4."""
+    from conftest import make_config, snakemake, units_table
+
+    units = units_table()
+    units = units[units["sample"].isin(SAMPLES)]
+    samples = pd.DataFrame({"sample": SAMPLES, "sex": ["female", "unknown"]})
+    cfg = make_config(
+        tmp_path,
+        {"calling": {"scatter": 1}, "annotation": {"tool": "none"}, "validation_somatic": {}},
+        units=units,
+        samples=samples,
+    )
+    snakemake(tmp_path, cfg, "--until", "gather_calls", check=True)
+    for caller in CALLERS:
+        for sample in SAMPLES:
+            path = f"results/calls/{caller}/{sample}.vcf.gz"
+            assert vcf_records(tmp_path / path) == vcf_records(demo_run / path), path

@@ -29,7 +29,7 @@ rule build_snpeff_db:
     log:
         "logs/annotation/snpeff/build.log",
     benchmark:
-        "logs/benchmarks/annotation/snpeff/build.tsv"
+        "logs/benchmarks/build_snpeff_db/build.tsv"
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("build_snpeff_db")
@@ -64,7 +64,7 @@ rule annotate_variants_snpeff:
     log:
         "logs/annotation/snpeff/{caller}/{sample}.log",
     benchmark:
-        "logs/benchmarks/annotation/snpeff/{caller}/{sample}.tsv"
+        "logs/benchmarks/annotate_variants_snpeff/{caller}/{sample}.tsv"
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("annotate_variants_snpeff")
@@ -94,7 +94,7 @@ use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
     log:
         "logs/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.tsv"
+        "logs/benchmarks/annotate_somatic_snpeff/{caller}/{tumor}.{mode}.tsv"
     wildcard_constraints:
         caller=SOMATIC_CALLER_PATTERN,
 
@@ -108,7 +108,7 @@ rule prepare_vep_gff:
     log:
         "logs/annotation/vep/prepare_gff.log",
     benchmark:
-        "logs/benchmarks/annotation/vep/prepare_gff.tsv"
+        "logs/benchmarks/prepare_vep_gff/prepare_gff.tsv"
     conda:
         "../../envs/vep.yaml"
     threads: threads_for("prepare_vep_gff")
@@ -135,7 +135,7 @@ rule annotate_variants_vep:
     log:
         "logs/annotation/vep/{caller}/{sample}.log",
     benchmark:
-        "logs/benchmarks/annotation/vep/{caller}/{sample}.tsv"
+        "logs/benchmarks/annotate_variants_vep/{caller}/{sample}.tsv"
     conda:
         "../../envs/vep.yaml"
     threads: threads_for("annotate_variants_vep")
@@ -166,7 +166,7 @@ use rule annotate_variants_vep as annotate_somatic_vep with:
     log:
         "logs/annotation/vep/somatic/{caller}/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/annotation/vep/somatic/{caller}/{tumor}.{mode}.tsv"
+        "logs/benchmarks/annotate_somatic_vep/{caller}/{tumor}.{mode}.tsv"
     wildcard_constraints:
         caller=SOMATIC_CALLER_PATTERN,
 

@@ -16,7 +16,7 @@ rule recalibrate_base_qualities:
     log:
         "logs/bqsr/baserecalibrator/{sample}.log",
     benchmark:
-        "logs/benchmarks/bqsr/baserecalibrator/{sample}.tsv"
+        "logs/benchmarks/recalibrate_base_qualities/{sample}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("recalibrate_base_qualities")
@@ -44,7 +44,7 @@ rule apply_base_recalibration:
     log:
         "logs/bqsr/applybqsr/{sample}.log",
     benchmark:
-        "logs/benchmarks/bqsr/applybqsr/{sample}.tsv"
+        "logs/benchmarks/apply_base_recalibration/{sample}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("apply_base_recalibration")

@@ -14,7 +14,7 @@ rule gather_calls:
     log:
         "logs/calling/gather/{caller}/{sample}.log",
     benchmark:
-        "logs/benchmarks/calling/gather/{caller}/{sample}.tsv"
+        "logs/benchmarks/gather_calls/{caller}/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("gather_calls")

@@ -12,7 +12,7 @@ rule call_variants_bcftools:
     log:
         "logs/calling/bcftools/{sample}.{chunk}.log",
     benchmark:
-        "logs/benchmarks/calling/bcftools/{sample}.{chunk}.tsv"
+        "logs/benchmarks/call_variants_bcftools/{sample}.{chunk}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("call_variants_bcftools")

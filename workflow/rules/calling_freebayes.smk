@@ -12,7 +12,7 @@ rule call_variants_freebayes:
     log:
         "logs/calling/freebayes/{sample}.{chunk}.log",
     benchmark:
-        "logs/benchmarks/calling/freebayes/{sample}.{chunk}.tsv"
+        "logs/benchmarks/call_variants_freebayes/{sample}.{chunk}.tsv"
     conda:
         "../../envs/freebayes.yaml"
     threads: threads_for("call_variants_freebayes")

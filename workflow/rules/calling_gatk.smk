@@ -16,7 +16,7 @@ rule call_gvcf_haplotypecaller:
     log:
         "logs/calling/gatk_haplotypecaller/{sample}.{chunk}.log",
     benchmark:
-        "logs/benchmarks/calling/gatk_haplotypecaller/{sample}.{chunk}.tsv"
+        "logs/benchmarks/call_gvcf_haplotypecaller/{sample}.{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("call_gvcf_haplotypecaller")
@@ -44,7 +44,7 @@ rule import_gvcfs_genomicsdb:
     log:
         "logs/calling/gatk_genomicsdbimport/{chunk}.log",
     benchmark:
-        "logs/benchmarks/calling/gatk_genomicsdbimport/{chunk}.tsv"
+        "logs/benchmarks/import_gvcfs_genomicsdb/{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("import_gvcfs_genomicsdb")
@@ -72,7 +72,7 @@ rule genotype_gvcfs:
     log:
         "logs/calling/gatk_genotypegvcfs/{chunk}.log",
     benchmark:
-        "logs/benchmarks/calling/gatk_genotypegvcfs/{chunk}.tsv"
+        "logs/benchmarks/genotype_gvcfs/{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("genotype_gvcfs")
@@ -95,7 +95,7 @@ rule hard_filter_gatk:
     log:
         "logs/calling/gatk_variantfiltration/{chunk}.log",
     benchmark:
-        "logs/benchmarks/calling/gatk_variantfiltration/{chunk}.tsv"
+        "logs/benchmarks/hard_filter_gatk/{chunk}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("hard_filter_gatk")
@@ -129,7 +129,7 @@ rule split_joint_calls_gatk:
     log:
         "logs/calling/gatk_split/{sample}.{chunk}.log",
     benchmark:
-        "logs/benchmarks/calling/gatk_split/{sample}.{chunk}.tsv"
+        "logs/benchmarks/split_joint_calls_gatk/{sample}.{chunk}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("split_joint_calls_gatk")

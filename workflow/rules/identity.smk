@@ -12,7 +12,7 @@ rule prepare_fingerprint_sites:
     log:
         "logs/identity/prepare_sites.log",
     benchmark:
-        "logs/benchmarks/identity/prepare_sites.tsv"
+        "logs/benchmarks/prepare_fingerprint_sites/prepare_sites.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("prepare_fingerprint_sites")
@@ -38,7 +38,7 @@ rule fingerprint_sample:
     log:
         "logs/identity/fingerprint/{sample}.log",
     benchmark:
-        "logs/benchmarks/identity/fingerprint/{sample}.tsv"
+        "logs/benchmarks/fingerprint_sample/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("fingerprint_sample")
@@ -60,7 +60,7 @@ rule idxstats_sample:
     log:
         "logs/identity/idxstats/{sample}.log",
     benchmark:
-        "logs/benchmarks/identity/idxstats/{sample}.tsv"
+        "logs/benchmarks/idxstats_sample/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("idxstats_sample")
@@ -82,7 +82,7 @@ rule check_identity_concordance:
     log:
         "logs/identity/concordance.log",
     benchmark:
-        "logs/benchmarks/identity/concordance.tsv"
+        "logs/benchmarks/check_identity_concordance/concordance.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_identity_concordance")
@@ -118,7 +118,7 @@ rule check_sex:
     log:
         "logs/identity/sex.log",
     benchmark:
-        "logs/benchmarks/identity/sex.tsv"
+        "logs/benchmarks/check_sex/sex.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_sex")
@@ -142,7 +142,7 @@ rule gate_identity:
     log:
         "logs/identity/gate.log",
     benchmark:
-        "logs/benchmarks/identity/gate.tsv"
+        "logs/benchmarks/gate_identity/gate.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("gate_identity")

@@ -14,7 +14,7 @@ rule map_reads_bwa:
     log:
         "logs/mapping/bwa/{sample}.{unit}.log",
     benchmark:
-        "logs/benchmarks/mapping/bwa/{sample}.{unit}.tsv"
+        "logs/benchmarks/map_reads_bwa/{sample}.{unit}.tsv"
     conda:
         "../../envs/bwa.yaml"
     threads: threads_for("map_reads_bwa")
@@ -39,7 +39,7 @@ rule merge_units:
     log:
         "logs/mapping/samtools_merge/{sample}.log",
     benchmark:
-        "logs/benchmarks/mapping/samtools_merge/{sample}.tsv"
+        "logs/benchmarks/merge_units/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("merge_units")
@@ -70,7 +70,7 @@ rule mark_duplicates_picard:
     log:
         "logs/mapping/picard_markdup/{sample}.log",
     benchmark:
-        "logs/benchmarks/mapping/picard_markdup/{sample}.tsv"
+        "logs/benchmarks/mark_duplicates_picard/{sample}.tsv"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("mark_duplicates_picard")
@@ -92,7 +92,7 @@ rule mark_duplicates_samtools:
     log:
         "logs/mapping/samtools_markdup/{sample}.log",
     benchmark:
-        "logs/benchmarks/mapping/samtools_markdup/{sample}.tsv"
+        "logs/benchmarks/mark_duplicates_samtools/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("mark_duplicates_samtools")
@@ -113,7 +113,7 @@ rule index_bam:
     log:
         "logs/mapping/samtools_index/{name}.log",
     benchmark:
-        "logs/benchmarks/mapping/samtools_index/{name}.tsv"
+        "logs/benchmarks/index_bam/{name}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_bam")

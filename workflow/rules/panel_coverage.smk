@@ -14,7 +14,7 @@ rule merge_panel_targets:
     log:
         "logs/panel/merge_targets.log",
     benchmark:
-        "logs/benchmarks/panel/merge_targets.tsv"
+        "logs/benchmarks/merge_panel_targets/merge_targets.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("merge_panel_targets")
@@ -38,7 +38,7 @@ rule coverage_panel_mosdepth:
     log:
         "logs/panel/mosdepth/{sample}.log",
     benchmark:
-        "logs/benchmarks/panel/mosdepth/{sample}.tsv"
+        "logs/benchmarks/coverage_panel_mosdepth/{sample}.tsv"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_panel_mosdepth")
@@ -63,7 +63,7 @@ rule count_on_target_reads:
     log:
         "logs/panel/on_target/{sample}.log",
     benchmark:
-        "logs/benchmarks/panel/on_target/{sample}.tsv"
+        "logs/benchmarks/count_on_target_reads/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("count_on_target_reads")
@@ -90,7 +90,7 @@ rule report_panel_coverage:
     log:
         "logs/panel/report/{sample}.log",
     benchmark:
-        "logs/benchmarks/panel/report/{sample}.tsv"
+        "logs/benchmarks/report_panel_coverage/{sample}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("report_panel_coverage")
@@ -117,7 +117,7 @@ rule targets_interval_list:
     log:
         "logs/panel/interval_list.log",
     benchmark:
-        "logs/benchmarks/panel/interval_list.tsv"
+        "logs/benchmarks/targets_interval_list/interval_list.tsv"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("targets_interval_list")
@@ -141,7 +141,7 @@ rule hs_metrics_picard:
     log:
         "logs/panel/hs_metrics/{sample}.log",
     benchmark:
-        "logs/benchmarks/panel/hs_metrics/{sample}.tsv"
+        "logs/benchmarks/hs_metrics_picard/{sample}.tsv"
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("hs_metrics_picard")

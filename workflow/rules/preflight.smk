@@ -9,7 +9,7 @@ rule write_resolved_config:
     log:
         "logs/provenance/config.log",
     benchmark:
-        "logs/benchmarks/provenance/config.tsv"
+        "logs/benchmarks/write_resolved_config/config.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_resolved_config")
@@ -31,7 +31,7 @@ rule check_fastq_pair:
     log:
         "logs/preflight/fastq_pair/{sample}.{unit}.log",
     benchmark:
-        "logs/benchmarks/preflight/fastq_pair/{sample}.{unit}.tsv"
+        "logs/benchmarks/check_fastq_pair/{sample}.{unit}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_fastq_pair")
@@ -54,7 +54,7 @@ rule check_reference_inputs:
     log:
         "logs/preflight/reference.log",
     benchmark:
-        "logs/benchmarks/preflight/reference.tsv"
+        "logs/benchmarks/check_reference_inputs/reference.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_reference_inputs")

@@ -16,7 +16,7 @@ rule write_provenance:
     log:
         "logs/provenance/provenance.log",
     benchmark:
-        "logs/benchmarks/provenance/provenance.tsv"
+        "logs/benchmarks/write_provenance/provenance.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_provenance")
@@ -44,7 +44,7 @@ rule write_manifest:
     log:
         "logs/provenance/manifest.log",
     benchmark:
-        "logs/benchmarks/provenance/manifest.tsv"
+        "logs/benchmarks/write_manifest/manifest.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_manifest")

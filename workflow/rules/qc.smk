@@ -11,7 +11,7 @@ rule stats_alignments_samtools:
     log:
         "logs/qc/samtools_stats/{sample}.log",
     benchmark:
-        "logs/benchmarks/qc/samtools_stats/{sample}.tsv"
+        "logs/benchmarks/stats_alignments_samtools/{sample}.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("stats_alignments_samtools")
@@ -36,7 +36,7 @@ rule coverage_mosdepth:
     log:
         "logs/qc/mosdepth/{sample}.log",
     benchmark:
-        "logs/benchmarks/qc/mosdepth/{sample}.tsv"
+        "logs/benchmarks/coverage_mosdepth/{sample}.tsv"
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_mosdepth")
@@ -63,7 +63,7 @@ rule evaluate_sample_qc:
     log:
         "logs/qc/gate/{sample}.log",
     benchmark:
-        "logs/benchmarks/qc/gate/{sample}.tsv"
+        "logs/benchmarks/evaluate_sample_qc/{sample}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("evaluate_sample_qc")
@@ -87,7 +87,7 @@ rule require_sample_qc:
     log:
         "logs/qc/gate/{sample}.require.log",
     benchmark:
-        "logs/benchmarks/qc/gate/{sample}.require.tsv"
+        "logs/benchmarks/require_sample_qc/{sample}.require.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("require_sample_qc")
@@ -108,7 +108,7 @@ rule stats_calls_bcftools:
     log:
         "logs/qc/bcftools_stats/{caller}/{sample}.log",
     benchmark:
-        "logs/benchmarks/qc/bcftools_stats/{caller}/{sample}.tsv"
+        "logs/benchmarks/stats_calls_bcftools/{caller}/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("stats_calls_bcftools")
@@ -129,7 +129,7 @@ rule report_tool_versions:
     log:
         "logs/qc/versions/{env}.log",
     benchmark:
-        "logs/benchmarks/qc/versions/{env}.tsv"
+        "logs/benchmarks/report_tool_versions/{env}.tsv"
     conda:
         lambda w: f"../../envs/{w.env}.yaml"
     threads: threads_for("report_tool_versions")
@@ -152,7 +152,7 @@ rule report_multiqc:
     log:
         "logs/qc/multiqc.log",
     benchmark:
-        "logs/benchmarks/qc/multiqc.tsv"
+        "logs/benchmarks/report_multiqc/multiqc.tsv"
     conda:
         "../../envs/multiqc.yaml"
     threads: threads_for("report_multiqc")

@@ -10,7 +10,7 @@ rule prepare_reference:
     log:
         "logs/reference/prepare_reference.log",
     benchmark:
-        "logs/benchmarks/reference/prepare_reference.tsv"
+        "logs/benchmarks/prepare_reference/prepare_reference.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("prepare_reference")
@@ -37,7 +37,7 @@ rule index_reference_faidx:
     log:
         "logs/reference/faidx.log",
     benchmark:
-        "logs/benchmarks/reference/faidx.tsv"
+        "logs/benchmarks/index_reference_faidx/faidx.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_faidx")
@@ -57,7 +57,7 @@ rule index_reference_dict:
     log:
         "logs/reference/dict.log",
     benchmark:
-        "logs/benchmarks/reference/dict.tsv"
+        "logs/benchmarks/index_reference_dict/dict.tsv"
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_dict")
@@ -103,7 +103,7 @@ rule make_intervals:
     log:
         "logs/reference/make_intervals.log",
     benchmark:
-        "logs/benchmarks/reference/make_intervals.tsv"
+        "logs/benchmarks/make_intervals/make_intervals.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("make_intervals")

@@ -14,7 +14,7 @@ rule pad_somatic_targets:
     log:
         "logs/somatic/pad_targets.log",
     benchmark:
-        "logs/benchmarks/somatic/pad_targets.tsv"
+        "logs/benchmarks/pad_somatic_targets/pad_targets.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("pad_somatic_targets")
@@ -38,7 +38,7 @@ rule check_tumor_normal_identity:
     log:
         "logs/somatic/identity/{tumor}.log",
     benchmark:
-        "logs/benchmarks/somatic/identity/{tumor}.tsv"
+        "logs/benchmarks/check_tumor_normal_identity/{tumor}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_tumor_normal_identity")
@@ -70,7 +70,7 @@ rule call_somatic_freebayes:
     log:
         "logs/somatic/freebayes/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/freebayes/{tumor}.{mode}.tsv"
+        "logs/benchmarks/call_somatic_freebayes/{tumor}.{mode}.tsv"
     conda:
         "../../envs/freebayes.yaml"
     threads: threads_for("call_somatic_freebayes")
@@ -99,7 +99,7 @@ rule classify_somatic_freebayes:
     log:
         "logs/somatic/classify/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/classify/{tumor}.{mode}.tsv"
+        "logs/benchmarks/classify_somatic_freebayes/{tumor}.{mode}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("classify_somatic_freebayes")
@@ -140,7 +140,7 @@ rule call_somatic_mutect2:
     log:
         "logs/somatic/mutect2/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/mutect2/{tumor}.{mode}.tsv"
+        "logs/benchmarks/call_somatic_mutect2/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("call_somatic_mutect2")
@@ -168,7 +168,7 @@ rule learn_read_orientation_model:
     log:
         "logs/somatic/orientation/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/orientation/{tumor}.{mode}.tsv"
+        "logs/benchmarks/learn_read_orientation_model/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("learn_read_orientation_model")
@@ -195,7 +195,7 @@ rule filter_mutect2_calls:
     log:
         "logs/somatic/filtermutectcalls/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/filtermutectcalls/{tumor}.{mode}.tsv"
+        "logs/benchmarks/filter_mutect2_calls/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("filter_mutect2_calls")

@@ -12,7 +12,7 @@ rule get_pileup_summaries:
     log:
         "logs/somatic/pileups/{sample}.log",
     benchmark:
-        "logs/benchmarks/somatic/pileups/{sample}.tsv"
+        "logs/benchmarks/get_pileup_summaries/{sample}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("get_pileup_summaries")
@@ -37,7 +37,7 @@ rule calculate_contamination:
     log:
         "logs/somatic/contamination/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/contamination/{tumor}.{mode}.tsv"
+        "logs/benchmarks/calculate_contamination/{tumor}.{mode}.tsv"
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("calculate_contamination")

@@ -10,7 +10,7 @@ rule scan_microsatellites:
     log:
         "logs/somatic/msisensor_scan.log",
     benchmark:
-        "logs/benchmarks/somatic/msisensor_scan.tsv"
+        "logs/benchmarks/scan_microsatellites/msisensor_scan.tsv"
     conda:
         "../../envs/msisensor.yaml"
     threads: threads_for("scan_microsatellites")
@@ -32,7 +32,7 @@ rule msi_msisensor:
     log:
         "logs/somatic/msisensor/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/msisensor/{tumor}.{mode}.tsv"
+        "logs/benchmarks/msi_msisensor/{tumor}.{mode}.tsv"
     conda:
         "../../envs/msisensor.yaml"
     threads: threads_for("msi_msisensor")

@@ -17,7 +17,7 @@ rule tumor_mutational_burden:
     log:
         "logs/somatic/tmb/{tumor}.{mode}.log",
     benchmark:
-        "logs/benchmarks/somatic/tmb/{tumor}.{mode}.tsv"
+        "logs/benchmarks/tumor_mutational_burden/{tumor}.{mode}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("tumor_mutational_burden")

@@ -13,7 +13,7 @@ rule trim_reads_fastp:
     log:
         "logs/trimming/fastp/{sample}.{unit}.log",
     benchmark:
-        "logs/benchmarks/trimming/fastp/{sample}.{unit}.tsv"
+        "logs/benchmarks/trim_reads_fastp/{sample}.{unit}.tsv"
     conda:
         "../../envs/fastp.yaml"
     threads: threads_for("trim_reads_fastp")

@@ -11,7 +11,7 @@ rule normalise_truth:
     log:
         "logs/validation/normalise_truth/{sample}.log",
     benchmark:
-        "logs/benchmarks/validation/normalise_truth/{sample}.tsv"
+        "logs/benchmarks/normalise_truth/{sample}.tsv"
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("normalise_truth")
@@ -35,7 +35,7 @@ rule compare_calls_to_truth:
     log:
         "logs/validation/compare/{caller}.{sample}.log",
     benchmark:
-        "logs/benchmarks/validation/compare/{caller}.{sample}.tsv"
+        "logs/benchmarks/compare_calls_to_truth/{caller}.{sample}.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("compare_calls_to_truth")
@@ -61,7 +61,7 @@ rule summarise_validation:
     log:
         "logs/validation/summary.log",
     benchmark:
-        "logs/benchmarks/validation/summary.tsv"
+        "logs/benchmarks/summarise_validation/summary.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_validation")
@@ -83,7 +83,7 @@ rule summarise_somatic_validation:
     log:
         "logs/validation/somatic_summary.log",
     benchmark:
-        "logs/benchmarks/validation/somatic_summary.tsv"
+        "logs/benchmarks/summarise_somatic_validation/somatic_summary.tsv"
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_somatic_validation")
