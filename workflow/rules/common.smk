@@ -187,12 +187,22 @@ DELIVERABLES = []
 MULTIQC_INPUTS = []
 
 
+def plain_path(path):
+    """A rule's path as written in the rule: with a default storage provider Snakemake gives
+    rules.X.output as storage objects whose names carry the local storage prefix."""
+    if getattr(path, "is_storage", False):
+        query = path.storage_object.query
+        prefix = (workflow.storage_settings.default_storage_prefix or "").rstrip("/") + "/"
+        return query[len(prefix) :] if query.startswith(prefix) else query
+    return str(path)
+
+
 def outputs(patterns, *runs, **values):
     """The output patterns of a rule filled in for every combination of wildcard values.
 
     values: wildcard -> list of values, combined as a product; runs: lists of dicts whose values
     belong together (e.g. somatic runs, tumour + mode), combined with the rest as a product."""
-    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    patterns = [plain_path(p) for p in ([patterns] if isinstance(patterns, str) else patterns)]
     axes = [[dict(r) for r in rows] for rows in runs]
     axes += [[{name: v} for v in vals] for name, vals in values.items()]
     files = []
@@ -216,6 +226,13 @@ def run_inputs():
     files = list(units["fq1"]) + list(units["fq2"])
     files += [i.path for i in config_inputs(config, CONFIG_SCHEMA) if i.kind != "dir"]
     return list(dict.fromkeys(files))
+
+
+def run_input_files():
+    """run_inputs() as job inputs: the sheets are read where Snakemake starts, so with remote
+    storage they stay local files (local())."""
+    sheets_ = {config["samples"], config["units"]}
+    return [local(f) if REMOTE_STORAGE and f in sheets_ else f for f in run_inputs()]
 
 
 def manifest_entries():

@@ -36,7 +36,7 @@ rule write_provenance:
 
 rule write_manifest:
     input:
-        inputs=run_inputs(),
+        inputs=run_input_files(),
         deliverables=lambda w: list(dict.fromkeys(DELIVERABLES)),
         identity_ok="results/qc/identity/identity.ok",
     output:

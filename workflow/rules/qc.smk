@@ -53,8 +53,8 @@ rule coverage_mosdepth:
 
 rule evaluate_sample_qc:
     input:
-        fastp=lambda w: expand(
-            rules.trim_reads_fastp.output.json, sample=w.sample, unit=units_of(w.sample)
+        fastp=lambda w: outputs(
+            rules.trim_reads_fastp.output.json, sample=[w.sample], unit=units_of(w.sample)
         ),
         flagstat=rules.stats_alignments_samtools.output.flagstat,
         mosdepth=rules.coverage_mosdepth.output.summary,

@@ -4,11 +4,11 @@
 
 rule tumor_mutational_burden:
     input:
-        vcf=lambda w: expand(
+        vcf=lambda w: outputs(
             rules.annotate_somatic_snpeff.output.vcf,
-            caller=config["somatic"]["tmb"]["caller"],
-            tumor=w.tumor,
-            mode=w.mode,
+            caller=[config["somatic"]["tmb"]["caller"]],
+            tumor=[w.tumor],
+            mode=[w.mode],
         ),
         thresholds="results/qc/panel/{tumor}.thresholds.bed.gz",
     output:
