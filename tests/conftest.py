@@ -128,10 +128,21 @@ def units_table() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory) -> Path:
+def demo_run(tmp_path_factory, worker_id) -> Path:
     """One real run of the workflow on the bundled dataset (both scenarios), shared by the
-    end-to-end tests."""
-    workdir = tmp_path_factory.mktemp("demo")
-    configfile = make_config(workdir)
-    snakemake(workdir, configfile, "--rerun-incomplete", check=True)
+    end-to-end tests, and by all pytest-xdist workers: the first worker that needs it runs it
+    under a file lock, the others wait and read it."""
+    if worker_id == "master":  # not under xdist
+        workdir = tmp_path_factory.mktemp("demo")
+        configfile = make_config(workdir)
+        snakemake(workdir, configfile, "--rerun-incomplete", check=True)
+        return workdir
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent
+    workdir = shared / "demo"
+    with FileLock(str(shared / "demo.lock")):
+        if not (workdir / "results/manifest.tsv").exists():
+            configfile = make_config(workdir)
+            snakemake(workdir, configfile, "--rerun-incomplete", check=True)
     return workdir

@@ -146,10 +146,15 @@ def test_workflow_with_inputs_and_outputs_in_s3(s3, tmp_path, demo_run):
     assert len(delivered) > 40
     assert set(delivered) <= keys, set(delivered) - keys
     # the manifest records run-relative paths and the same input checksums as the local run
+    # (the sheets are local files of the launch folder: their paths, not the bucket's)
     inputs = manifest.loc[manifest.role == "input"]
-    assert all(p.startswith("resources/test/") for p in inputs.path), list(inputs.path)[:3]
+    sheets = {"config/samples.tsv", "config/units.tsv"}
+    data = inputs[~inputs.path.isin(sheets)]
+    assert sheets <= set(inputs.path)
+    assert all(p.startswith("resources/test/") for p in data.path), list(data.path)[:3]
     local = pd.read_csv(demo_run / "results/manifest.tsv", sep="\t")
-    assert set(inputs.sha256) == set(local.loc[local.role == "input", "sha256"])
+    local_inputs = local[(local.role == "input") & ~local.path.str.endswith(".tsv")]
+    assert set(data.sha256) == set(local_inputs.sha256)
 
     # same variant records and validation figures as the local run
     compared = [

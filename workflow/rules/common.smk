@@ -2,6 +2,7 @@
 # functions the rules share. The logic lives in the `dnaseq` package (scripts/dnaseq/, installed
 # into the virtualenv by `make setup`); this file only wires it to the config.
 import json
+import os
 import re
 import shlex
 from datetime import UTC, datetime
@@ -192,8 +193,9 @@ def plain_path(path):
     rules.X.output as storage objects whose names carry the local storage prefix."""
     if getattr(path, "is_storage", False):
         query = path.storage_object.query
-        prefix = (workflow.storage_settings.default_storage_prefix or "").rstrip("/") + "/"
-        return query[len(prefix) :] if query.startswith(prefix) else query
+        prefix = workflow.storage_settings.default_storage_prefix or ""
+        relative = query[len(prefix) :] if prefix and query.startswith(prefix) else query
+        return relative.lstrip(os.sep)
     return str(path)
 
 

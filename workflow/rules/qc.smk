@@ -6,8 +6,7 @@ rule stats_alignments_samtools:
         unpack(analysis_bam_pair),
         ref=REF,
     output:
-        stats="results/qc/samtools/{sample}.stats.txt",
-        flagstat="results/qc/samtools/{sample}.flagstat.txt",
+        "results/qc/samtools/{sample}.stats.txt",
     log:
         "logs/qc/samtools_stats/{sample}.log",
     benchmark:
@@ -18,10 +17,30 @@ rule stats_alignments_samtools:
     resources:
         **resources_for("stats_alignments_samtools"),
     message:
-        "Collecting alignment statistics of {wildcards.sample} (samtools stats/flagstat)"
+        "Collecting alignment statistics of {wildcards.sample} (samtools stats)"
     shell:
-        "(samtools stats -r {input.ref} {input.bam} > {output.stats}"
-        " && samtools flagstat {input.bam} > {output.flagstat}) 2> {log}"
+        "samtools stats -@ {threads} -r {input.ref} {input.bam} > {output} 2> {log}"
+
+
+# flagstat apart from stats: the QC gate before calling needs only these counts (one fast pass)
+rule flagstat_alignments_samtools:
+    input:
+        unpack(analysis_bam_pair),
+    output:
+        "results/qc/samtools/{sample}.flagstat.txt",
+    log:
+        "logs/qc/samtools_flagstat/{sample}.log",
+    benchmark:
+        "logs/benchmarks/flagstat_alignments_samtools/{sample}.tsv"
+    conda:
+        "../../envs/samtools.yaml"
+    threads: threads_for("flagstat_alignments_samtools")
+    resources:
+        **resources_for("flagstat_alignments_samtools"),
+    message:
+        "Counting mapped and properly paired reads of {wildcards.sample} (samtools flagstat)"
+    shell:
+        "samtools flagstat -@ {threads} {input.bam} > {output} 2> {log}"
 
 
 rule coverage_mosdepth:
@@ -56,7 +75,7 @@ rule evaluate_sample_qc:
         fastp=lambda w: outputs(
             rules.trim_reads_fastp.output.json, sample=[w.sample], unit=units_of(w.sample)
         ),
-        flagstat=rules.stats_alignments_samtools.output.flagstat,
+        flagstat=rules.flagstat_alignments_samtools.output,
         mosdepth=rules.coverage_mosdepth.output.summary,
     output:
         "results/qc/gate/{sample}.verdict.json",
@@ -168,6 +187,7 @@ rule report_multiqc:
 
 
 to_multiqc(rules.stats_alignments_samtools.output, sample=SAMPLES)
+to_multiqc(rules.flagstat_alignments_samtools.output, sample=SAMPLES)
 _mosdepth = rules.coverage_mosdepth.output
 to_multiqc([_mosdepth.summary, _mosdepth.dist, _mosdepth.region_dist], sample=SAMPLES)
 to_multiqc(rules.stats_calls_bcftools.output, caller=CALLERS, sample=GERMLINE_SAMPLES)

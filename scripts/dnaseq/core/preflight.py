@@ -70,39 +70,50 @@ def open_text(path: Path):
 
 
 def fastq_records(path: Path) -> Iterator[tuple[int, str, str, str]]:
-    """Yield (record number, name, sequence, quality), checking the record structure."""
+    """Yield (record number, name, sequence, quality), checking the record structure.
+
+    The common case (a well-formed record) costs a few string operations; the messages are
+    only built for a record that fails."""
     with open(path, "rb") as raw:
         if raw.read(2) != GZIP_MAGIC:
             raise InputError(f"FASTQ {path}: not gzip-compressed (expected .fastq.gz)")
+    low, high = chr(QUAL_RANGE[0]), chr(QUAL_RANGE[1])
     try:
         with gzip.open(path, "rt", encoding="ascii", errors="strict") as handle:
-            for number in itertools.count(1):
-                lines = [handle.readline() for _ in range(4)]
-                if not lines[0]:
-                    return
-                line_no = 4 * (number - 1) + 1
-                header, seq, plus, qual = (x.rstrip("\n") for x in lines)
-                where = f"FASTQ {path}, record {number} (line {line_no})"
-                if not all(lines[1:]):
-                    raise InputError(f"{where}: record is incomplete (file truncated?)")
-                if not header.startswith("@"):
-                    raise InputError(f"{where}: header does not start with '@'; not a FASTQ file?")
-                if not plus.startswith("+"):
-                    raise InputError(f"{where}: third line does not start with '+'")
-                if len(seq) != len(qual):
-                    raise InputError(
-                        f"{where}: sequence and quality have different lengths "
-                        f"({len(seq)} vs {len(qual)})"
-                    )
-                if qual and not (
-                    QUAL_RANGE[0] <= ord(min(qual)) and ord(max(qual)) <= QUAL_RANGE[1]
+            lines = iter(handle)
+            number = 0
+            for header in lines:
+                number += 1
+                seq, plus, qual = next(lines, ""), next(lines, ""), next(lines, "")
+                seq, qual = seq.rstrip("\n"), qual.rstrip("\n")
+                if (
+                    not plus
+                    or header[:1] != "@"
+                    or plus[:1] != "+"
+                    or len(seq) != len(qual)
+                    or (qual and (min(qual) < low or max(qual) > high))
                 ):
-                    raise InputError(f"{where}: quality characters outside Phred+33 range")
-                yield number, header[1:].split()[0], seq, qual
+                    _record_error(path, number, header, seq, plus, qual)
+                yield number, header[1:].split(None, 1)[0], seq, qual
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         raise InputError(f"FASTQ {path}: gzip data is corrupt or truncated ({err})") from None
     except UnicodeDecodeError:
         raise InputError(f"FASTQ {path}: contains non-text (binary) data") from None
+
+
+def _record_error(path: Path, number: int, header: str, seq: str, plus: str, qual: str) -> None:
+    where = f"FASTQ {path}, record {number} (line {4 * (number - 1) + 1})"
+    if not plus or not qual and not seq:
+        raise InputError(f"{where}: record is incomplete (file truncated?)")
+    if not header.startswith("@"):
+        raise InputError(f"{where}: header does not start with '@'; not a FASTQ file?")
+    if not plus.startswith("+"):
+        raise InputError(f"{where}: third line does not start with '+'")
+    if len(seq) != len(qual):
+        raise InputError(
+            f"{where}: sequence and quality have different lengths ({len(seq)} vs {len(qual)})"
+        )
+    raise InputError(f"{where}: quality characters outside Phred+33 range")
 
 
 ENCODING_RECORDS = 2000  # records read to tell Phred+33 from Phred+64 qualities
