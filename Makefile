@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo test test-slurm lint clean
+.PHONY: setup demo test test-slurm lint bench clean
 
 setup:  ## install Debian tools + Python virtualenv (idempotent)
 	bash devtools/setup_debian.sh
@@ -20,6 +20,9 @@ test: setup  ## the whole test suite (unit, dry-run, end-to-end, S3 storage, rea
 
 test-slurm: setup  ## only the real local SLURM test (also part of `make test`; needs root)
 	python -m pytest tests/test_slurm.py -ra
+
+bench: setup  ## the five benchmark tables -> benchmarks/RESULTS.md (about 20 minutes)
+	python benchmarks/run_all.py
 
 lint: setup  ## formatting and lint checks run before every commit (and in CI)
 	snakefmt --check Snakefile workflow/rules

@@ -91,7 +91,9 @@ class Bench:
         row = units[units["sample"] == "NA12878"].iloc[0]
         return row["fq1"], row["fq2"]
 
-    def config(self, workdir: Path, sample: str, r1: str, r2: str, scatter: int = 4) -> Path:
+    def config(
+        self, workdir: Path, sample: str, r1: str, r2: str, scatter: int = 4, fmt: str = "bam"
+    ) -> Path:
         units = pd.DataFrame(
             [{"sample": sample, "unit": "L1", "fq1": r1, "fq2": r2, "platform": "ILLUMINA"}]
         )
@@ -99,7 +101,7 @@ class Bench:
         cfg = make_config(
             workdir,
             {"calling": {"callers": ["bcftools"], "scatter": scatter},
-             "annotation": {"tool": "none"}},
+             "annotation": {"tool": "none"}, "mapping": {"output_format": fmt}},
             units=units, samples=samples,
         )  # fmt: skip
         raw = yaml.safe_load(cfg.read_text())
@@ -117,9 +119,11 @@ class Bench:
                 shutil.copytree(self.base / part, workdir / part, copy_function=os.link)
         return workdir
 
-    def workflow(self, sample: str, r1: str, r2: str, scatter: int = 4, name: str = "wf"):
+    def workflow(
+        self, sample: str, r1: str, r2: str, scatter: int = 4, name: str = "wf", fmt: str = "bam"
+    ):
         workdir = self.fresh(name)
-        cfg = self.config(workdir, sample, r1, r2, scatter)
+        cfg = self.config(workdir, sample, r1, r2, scatter, fmt)
         target = f"results/calls/bcftools/{sample}.vcf.gz"
         cmd = snakemake_command(workdir, cfg, "--quiet=all", target)
         cmd[cmd.index("--cores") + 1] = str(THREADS)
@@ -245,6 +249,17 @@ def main() -> None:
                                  "records": len(recs), "identical": recs == reference})  # fmt: skip
         table3 = markdown(scatter_rows)
         print("\n3. Scatter (1 Mb sample, bcftools)\n" + table3, flush=True)
+        # CRAM vs BAM (1 Mb sample): size and time
+        cram = bench.workflow("SIMB", r1, r2, name="cram", fmt="cram")
+        bam_run = next(g for g in growth if g["Mb_at_30x"] == 1.0)
+        bam_size = (bench.root / "growth1.0/results/mapping/SIMB.dedup.bam").stat().st_size
+        cram_size = (cram[3] / "results/mapping/SIMB.dedup.cram").stat().st_size
+        table6 = markdown([
+            {"format": "bam", "MB": bam_size / 1e6, "wall_s": bam_run["wall_s"],
+             "cpu_s": bam_run["cpu_s"]},
+            {"format": "cram", "MB": cram_size / 1e6, "wall_s": cram[0], "cpu_s": cram[1]},
+        ]) + f"\nCRAM/BAM size ratio {cram_size / bam_size:.2f}.\n"  # fmt: skip
+        print("\nCRAM vs BAM (1 Mb sample)\n" + table6, flush=True)
         # 5. memory honesty (from the largest run)
         cfg = yaml.safe_load((bench.root / "growth2.0/config.yaml").read_text())
         table5 = markdown(memory_table(bench.root / "growth2.0", cfg), floats=0)
@@ -265,6 +280,7 @@ def main() -> None:
     report += ["\n## 1. Overhead: workflow / same tools chained by hand (medians)\n", table1,
                "\n## 2. Cost growth\n", table2, "\n## 3. Scatter\n", table3,
                "\n## 4. Planning at scale\n", table4, "\n## 5. Memory honesty\n", table5,
+               "\n## CRAM vs BAM\n", table6,
                f"\nTotal benchmark time: {(time.time() - started) / 60:.1f} min.\n"]  # fmt: skip
     (REPO / "benchmarks/RESULTS.md").write_text("".join(report))
     print(f"written benchmarks/RESULTS.md ({(time.time() - started) / 60:.1f} min)")

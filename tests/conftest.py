@@ -128,11 +128,11 @@ def units_table() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory, worker_id) -> Path:
+def demo_run(tmp_path_factory) -> Path:
     """One real run of the workflow on the bundled dataset (both scenarios), shared by the
     end-to-end tests, and by all pytest-xdist workers: the first worker that needs it runs it
     under a file lock, the others wait and read it."""
-    if worker_id == "master":  # not under xdist
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # not under pytest-xdist
         workdir = tmp_path_factory.mktemp("demo")
         configfile = make_config(workdir)
         snakemake(workdir, configfile, "--rerun-incomplete", check=True)

@@ -235,3 +235,36 @@ def test_calls_do_not_depend_on_the_scatter_count(demo_run, tmp_path):
         for sample in SAMPLES:
             path = f"results/calls/{caller}/{sample}.vcf.gz"
             assert vcf_records(tmp_path / path) == vcf_records(demo_run / path), path
+
+
+def test_cram_output_gives_the_same_results(demo_run, tmp_path):
+    """mapping.output_format: cram: every later tool reads the CRAM (with the run's reference,
+    never fetched from the network), results equal the BAM run's, and the CRAM is smaller."""
+    from conftest import make_config, snakemake, units_table
+
+    names = ["SIM01", "NA12878_T", "NA12878_N"]
+    units = units_table()
+    units = units[units["sample"].isin(names)]
+    samples = pd.read_csv(SCENARIO / "samples.tsv", sep="\t", dtype=str)
+    samples = samples[samples["sample"].isin(names)]
+    cfg = make_config(
+        tmp_path, {"mapping": {"output_format": "cram"}}, units=units, samples=samples
+    )
+    snakemake(tmp_path, cfg, check=True)
+    mapping = tmp_path / "results/mapping"
+    assert not list(mapping.glob("*.bam")), "no BAM is kept when the output format is CRAM"
+    for sample in names:
+        cram = mapping / f"{sample}.dedup.cram"
+        assert Path(f"{cram}.crai").exists()
+        header = run("samtools", "view", "-H", str(cram))
+        assert "\tM5:" in header  # reference MD5s in the header
+        bam = demo_run / f"results/mapping/{sample}.dedup.bam"
+        assert cram.stat().st_size < 0.8 * bam.stat().st_size
+    for caller in CALLERS:
+        path = f"results/calls/{caller}/SIM01.vcf.gz"
+        assert vcf_records(tmp_path / path) == vcf_records(demo_run / path), path
+    for mode in ("paired", "tumor_only"):
+        path = f"results/somatic/freebayes/NA12878_T.{mode}.vcf.gz"
+        assert vcf_records(tmp_path / path) == vcf_records(demo_run / path), path
+    manifest = pd.read_csv(tmp_path / "results/manifest.tsv", sep="\t")
+    assert "results/mapping/SIM01.dedup.cram" in set(manifest["path"])

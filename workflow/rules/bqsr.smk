@@ -40,7 +40,7 @@ rule apply_base_recalibration:
         dict=REF_DICT,
         table="results/qc/bqsr/{sample}.recal_table.txt",
     output:
-        "results/mapping/{sample}.recal.bam",
+        working_bam("results/mapping/{sample}.recal.bam"),
     log:
         "logs/bqsr/applybqsr/{sample}.log",
     benchmark:
@@ -60,4 +60,5 @@ rule apply_base_recalibration:
 if bqsr_active():
     to_multiqc(rules.recalibrate_base_qualities.output, sample=SAMPLES)
 # the BAM callers and QC read (recalibrated or duplicate-marked) and its index
-deliver([rules.index_bam.input[0], rules.index_bam.output[0]], name=ANALYSIS_BAM_NAMES)
+_index = rules.index_cram if CRAM else rules.index_bam
+deliver([_index.input[0], _index.output[0]], name=ANALYSIS_BAM_NAMES)

@@ -42,7 +42,12 @@ CONFIG_SCHEMA = load_schema(WORKFLOW_DIR / "workflow" / "schemas" / "config.sche
 # Jobs run the package's steps (`python -m dnaseq.steps <step> ...`) from this workflow's folder,
 # also inside conda envs, which do not have the package installed. Snakemake's own prefix
 # (strict bash) is kept.
-shell.prefix(f"set -euo pipefail; export PYTHONPATH={shlex.quote(str(WORKFLOW_DIR / 'scripts'))}; ")
+# REF_PATH: htslib looks CRAM references up only locally (by default it would ask the EBI
+# server for a reference it cannot find): every tool is given the run's reference instead.
+shell.prefix(
+    f"set -euo pipefail; export PYTHONPATH={shlex.quote(str(WORKFLOW_DIR / 'scripts'))}; "
+    "export REF_PATH=results/reference/cram_cache/%2s/%2s/%s REF_CACHE=; "
+)
 
 # With a default storage provider (cloud runs) the inputs live in remote storage: the start-up
 # file checks cannot see them, the pre-flight jobs check the retrieved copies instead.
@@ -129,20 +134,33 @@ def bqsr_active():
     return "gatk" in CALLERS and bool(config["reference"].get("known_sites"))
 
 
+# mapping.output_format: the analysis alignments (what every later tool reads and what is
+# delivered) as BAM, or as CRAM (about half the size; reference MD5s in the header; tools read
+# it with the run's reference, never fetched from the network: REF_PATH below)
+CRAM = config["mapping"]["output_format"] == "cram"
+ALIGNMENT_EXT, INDEX_EXT = ("cram", "crai") if CRAM else ("bam", "bai")
+
+
+def working_bam(path):
+    """A BAM that only feeds the CRAM conversion (temporary) when the output format is CRAM."""
+    return temp(path) if CRAM else path
+
+
 def analysis_bam(wildcards=None, sample=None):
-    """The BAM callers and coverage QC read: recalibrated when BQSR runs, else duplicate-marked."""
+    """The alignments callers and QC read: recalibrated when BQSR runs, else duplicate-marked;
+    BAM or CRAM (mapping.output_format)."""
     sample = sample or wildcards.sample
     step = "recal" if bqsr_active() else "dedup"
-    return f"results/mapping/{sample}.{step}.bam"
+    return f"results/mapping/{sample}.{step}.{ALIGNMENT_EXT}"
 
 
-# "{sample}.dedup" or "{sample}.recal": the analysis BAM names (index_bam's {name})
-ANALYSIS_BAM_NAMES = [Path(analysis_bam(sample=s)).name[: -len(".bam")] for s in SAMPLES]
+# "{sample}.dedup" or "{sample}.recal": the analysis alignment names (index rules' {name})
+ANALYSIS_BAM_NAMES = [Path(analysis_bam(sample=s)).stem for s in SAMPLES]
 
 
 def analysis_bam_pair(wildcards):
     bam = analysis_bam(wildcards)
-    return {"bam": bam, "bai": f"{bam}.bai"}
+    return {"bam": bam, "bai": f"{bam}.{INDEX_EXT}"}
 
 
 def calling_bam_pair(wildcards):
@@ -307,7 +325,7 @@ def somatic_bams(wildcards):
     """Tumour BAM first, then its normal in paired mode, with their indexes."""
     names = [wildcards.tumor] + ([normal_of(wildcards)] if normal_of(wildcards) else [])
     bams = [analysis_bam(sample=s) for s in names]
-    return {"bams": bams, "bais": [f"{b}.bai" for b in bams]}
+    return {"bams": bams, "bais": [f"{b}.{INDEX_EXT}" for b in bams]}
 
 
 def pair_check(wildcards):

@@ -65,7 +65,7 @@ rule mark_duplicates_picard:
     input:
         "results/mapping/{sample}.merged.bam",
     output:
-        bam="results/mapping/{sample}.dedup.bam",
+        bam=working_bam("results/mapping/{sample}.dedup.bam"),
         metrics="results/qc/markdup/{sample}.picard_markdup.txt",
     log:
         "logs/mapping/picard_markdup/{sample}.log",
@@ -87,7 +87,7 @@ rule mark_duplicates_samtools:
     input:
         "results/mapping/{sample}.merged.bam",
     output:
-        bam="results/mapping/{sample}.dedup.bam",
+        bam=working_bam("results/mapping/{sample}.dedup.bam"),
         metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
     log:
         "logs/mapping/samtools_markdup/{sample}.log",
@@ -127,3 +127,46 @@ rule index_bam:
 
 MARKDUP_RULE = getattr(rules, f"mark_duplicates_{config['mapping']['markdup']}")
 to_multiqc(MARKDUP_RULE.output.metrics, sample=SAMPLES)
+
+
+rule convert_to_cram:
+    input:
+        bam="results/mapping/{name}.bam",
+        ref=REF,
+        fai=REF_FAI,
+    output:
+        "results/mapping/{name}.cram",
+    log:
+        "logs/mapping/samtools_cram/{name}.log",
+    benchmark:
+        "logs/benchmarks/convert_to_cram/{name}.tsv"
+    conda:
+        "../../envs/samtools.yaml"
+    threads: threads_for("convert_to_cram")
+    resources:
+        **resources_for("convert_to_cram"),
+    message:
+        "Writing {output} (CRAM 3.0 against the run's reference, MD5s in the header)"
+    shell:
+        "samtools view -@ {threads} -C -T {input.ref} --output-fmt-option version=3.0"
+        " -o {output} {input.bam} 2> {log}"
+
+
+rule index_cram:
+    input:
+        "results/mapping/{name}.cram",
+    output:
+        "results/mapping/{name}.cram.crai",
+    log:
+        "logs/mapping/samtools_index/{name}.cram.log",
+    benchmark:
+        "logs/benchmarks/index_cram/{name}.tsv"
+    conda:
+        "../../envs/samtools.yaml"
+    threads: threads_for("index_cram")
+    resources:
+        **resources_for("index_cram"),
+    message:
+        "Indexing {input}"
+    shell:
+        "samtools index {input} 2> {log}"

@@ -31,6 +31,7 @@ rule coverage_panel_mosdepth:
     input:
         unpack(analysis_bam_pair),
         bed=PANEL_TARGETS,
+        ref=REF,
     output:
         regions="results/qc/panel/{sample}.regions.bed.gz",
         thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
@@ -50,7 +51,7 @@ rule coverage_panel_mosdepth:
     message:
         "Measuring coverage of {wildcards.sample} on the panel targets (mosdepth)"
     shell:
-        "mosdepth --threads {threads} --no-per-base --by {input.bed}"
+        "mosdepth --threads {threads} --fasta {input.ref} --no-per-base --by {input.bed}"
         " --thresholds {params.thresholds} {params.prefix} {input.bam} 2> {log}"
 
 
@@ -58,6 +59,7 @@ rule count_on_target_reads:
     input:
         unpack(analysis_bam_pair),
         bed=PANEL_TARGETS,
+        ref=REF,
     output:
         "results/qc/panel/{sample}.on_target_reads.txt",
     log:
@@ -73,8 +75,8 @@ rule count_on_target_reads:
         "Counting on-target reads of {wildcards.sample}"
     shell:
         # primary, mapped, non-duplicate reads; then those overlapping a target
-        "(samtools view -c -F 0xD04 {input.bam} && samtools view -c -F 0xD04"
-        " -L {input.bed} {input.bam}) > {output} 2> {log}"
+        "(samtools view -c -F 0xD04 -T {input.ref} {input.bam} && samtools view -c -F 0xD04"
+        " -T {input.ref} -L {input.bed} {input.bam}) > {output} 2> {log}"
 
 
 rule report_panel_coverage:

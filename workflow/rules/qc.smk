@@ -19,13 +19,15 @@ rule stats_alignments_samtools:
     message:
         "Collecting alignment statistics of {wildcards.sample} (samtools stats)"
     shell:
-        "samtools stats -@ {threads} -r {input.ref} {input.bam} > {output} 2> {log}"
+        "samtools stats -@ {threads} --reference {input.ref} -r {input.ref} {input.bam}"
+        " > {output} 2> {log}"
 
 
 # flagstat apart from stats: the QC gate before calling needs only these counts (one fast pass)
 rule flagstat_alignments_samtools:
     input:
         unpack(analysis_bam_pair),
+        ref=REF,
     output:
         "results/qc/samtools/{sample}.flagstat.txt",
     log:
@@ -40,13 +42,15 @@ rule flagstat_alignments_samtools:
     message:
         "Counting mapped and properly paired reads of {wildcards.sample} (samtools flagstat)"
     shell:
-        "samtools flagstat -@ {threads} {input.bam} > {output} 2> {log}"
+        "samtools flagstat -@ {threads} --input-fmt-option reference={input.ref} {input.bam}"
+        " > {output} 2> {log}"
 
 
 rule coverage_mosdepth:
     input:
         unpack(analysis_bam_pair),
         bed=config["targets"]["bed"] or "results/reference/callable.bed",
+        ref=REF,
     output:
         summary="results/qc/mosdepth/{sample}.mosdepth.summary.txt",
         dist="results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
@@ -66,7 +70,8 @@ rule coverage_mosdepth:
     message:
         "Measuring coverage of {wildcards.sample} over the callable/target regions (mosdepth)"
     shell:
-        "mosdepth --threads {threads} --no-per-base --by {input.bed} {params.prefix}"
+        "mosdepth --threads {threads} --fasta {input.ref} --no-per-base --by {input.bed}"
+        " {params.prefix}"
         " {input.bam} 2> {log}"
 
 

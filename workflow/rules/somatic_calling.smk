@@ -92,6 +92,7 @@ rule classify_somatic_freebayes:
     input:
         unpack(somatic_bams),
         vcf="results/somatic/freebayes/{tumor}.{mode}.raw.vcf.gz",
+        ref=REF,
         germline=config["somatic"]["germline_resource"] or [],
     output:
         vcf="results/somatic/freebayes/{tumor}.{mode}.vcf.gz",
@@ -121,7 +122,8 @@ rule classify_somatic_freebayes:
     shell:
         "(python -m dnaseq.steps somatic-classify --input {input.vcf} --output {output.vcf}"
         " --tumor {wildcards.tumor} {params.normal} --thresholds {params.thresholds:q}"
-        " {params.germline} {params.bams} && tabix -f -p vcf {output.vcf}) 2> {log}"
+        " {params.germline} {params.bams} --reference {input.ref}"
+        " && tabix -f -p vcf {output.vcf}) 2> {log}"
 
 
 rule call_somatic_mutect2:

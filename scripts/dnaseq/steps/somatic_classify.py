@@ -214,6 +214,7 @@ def run(
     bams: dict[str, Path] | None = None,
     min_mapq: int = 20,
     min_bq: int = 20,
+    reference: Path | None = None,
 ) -> dict[str, int]:
     import pysam
 
@@ -221,7 +222,10 @@ def run(
 
     germline = germline_keys(germline_resource)
     samples_out = [tumor] + ([normal] if normal else [])
-    handles = {s: pysam.AlignmentFile(str(p)) for s, p in (bams or {}).items()}
+    ref = str(reference) if reference else None  # needed to read CRAM
+    handles = {
+        s: pysam.AlignmentFile(str(p), reference_filename=ref) for s, p in (bams or {}).items()
+    }
     missing = [s for s in samples_out if bams and s not in handles]
     if missing:
         raise ValueError(f"no BAM given for sample(s) {', '.join(missing)}")
@@ -313,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SAMPLE=PATH",
         help="indexed BAM of a sample: evidence is then counted in fragments",
     )
+    ap.add_argument("--reference", type=Path, help="FASTA the BAM/CRAM files were made with")
     ap.add_argument("--min-mapq", type=int, default=20)
     ap.add_argument("--min-bq", type=int, default=20)
     args = ap.parse_args(argv)
@@ -328,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         {k: Path(v) for k, v in bams.items()},
         args.min_mapq,
         args.min_bq,
+        args.reference,
     )
     print(f"{args.tumor}: {counts['pass']} of {counts['records']} alleles PASS", file=sys.stderr)
     return 0
