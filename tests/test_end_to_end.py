@@ -237,9 +237,21 @@ def test_calls_do_not_depend_on_the_scatter_count(demo_run, tmp_path):
             assert vcf_records(tmp_path / path) == vcf_records(demo_run / path), path
 
 
-def test_cram_output_gives_the_same_results(demo_run, tmp_path):
-    """mapping.output_format: cram: every later tool reads the CRAM (with the run's reference,
-    never fetched from the network), results equal the BAM run's, and the CRAM is smaller."""
+def network_namespace_available() -> bool:
+    return (
+        subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0
+    )
+
+
+@pytest.mark.skipif(
+    not network_namespace_available(),
+    reason="unshare -n needs root or user namespaces, not available here",
+)
+def test_cram_run_without_network_gives_the_same_results(demo_run, tmp_path):
+    """mapping.output_format: cram, and the whole run inside a network namespace with no
+    interfaces: nothing the workflow runs needs the network (snpEff -nodownload, CRAM
+    references never fetched: REF_PATH is local), every later tool reads the CRAM, the results
+    equal the BAM run's, and the CRAM is smaller."""
     from conftest import make_config, snakemake, units_table
 
     names = ["SIM01", "NA12878_T", "NA12878_N"]
@@ -250,7 +262,7 @@ def test_cram_output_gives_the_same_results(demo_run, tmp_path):
     cfg = make_config(
         tmp_path, {"mapping": {"output_format": "cram"}}, units=units, samples=samples
     )
-    snakemake(tmp_path, cfg, check=True)
+    snakemake(tmp_path, cfg, check=True, prefix=("unshare", "-n"))
     mapping = tmp_path / "results/mapping"
     assert not list(mapping.glob("*.bam")), "no BAM is kept when the output format is CRAM"
     for sample in names:
@@ -268,3 +280,6 @@ def test_cram_output_gives_the_same_results(demo_run, tmp_path):
         assert vcf_records(tmp_path / path) == vcf_records(demo_run / path), path
     manifest = pd.read_csv(tmp_path / "results/manifest.tsv", sep="\t")
     assert "results/mapping/SIM01.dedup.cram" in set(manifest["path"])
+    from dnaseq.core.manifest import verify
+
+    assert verify(tmp_path / "results/manifest.tsv") == []

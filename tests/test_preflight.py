@@ -290,7 +290,8 @@ def test_deep_check_stops_unit_before_alignment(tmp_path):
     bad.write_bytes(data[: len(data) // 2])
     units.loc[0, "fq2"] = str(bad)
     cfg = make_config(tmp_path, {"annotation": {"tool": "none"}}, units=units)
-    proc = snakemake(tmp_path, cfg, "--keep-going")
+    targets = [f"results/mapping/{s}.dedup.bam" for s in ("NA12878", "SIM01")]
+    proc = snakemake(tmp_path, cfg, "--keep-going", *targets)
     assert proc.returncode != 0
     log = (tmp_path / "logs/preflight/fastq_pair/NA12878.C0D8DACXX.1.log").read_text()
     assert f"FASTQ {bad}: gzip data is corrupt or truncated" in log

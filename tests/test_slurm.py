@@ -43,6 +43,7 @@ SAMPLES = ["SIM01"]
 VICTIM = "rule_alignment"
 
 pytestmark = [
+    pytest.mark.xdist_group("slurm"),  # one worker runs every test of the SLURM run
     pytest.mark.skipif(
         os.environ.get("DNASEQ_SLURM_TEST") == "0", reason="DNASEQ_SLURM_TEST=0 was set"
     ),
