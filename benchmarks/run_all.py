@@ -191,6 +191,9 @@ def main() -> None:
     ap.add_argument("--sim", type=Path, default=Path("/tmp/dnaseq-bench-sim"),
                     help="where the simulated 2 Mb sample is made (kept between runs)")  # fmt: skip
     ap.add_argument("--quick", action="store_true", help="one repeat each, 10/100 samples")
+    ap.add_argument(
+        "--overhead-only", action="store_true", help="table 1 alone (printed, not written)"
+    )
     args = ap.parse_args()
     reps_small, reps_large = (1, 1) if args.quick else (3, 2)
     started = time.time()
@@ -219,6 +222,8 @@ def main() -> None:
                          *subsample(*sim, 2 * pairs_per_mb, Path(tmp)), reps_large)]  # fmt: skip
         table1 = markdown(rows)
         print("\n1. Overhead (workflow / hand-chained tools)\n" + table1, flush=True)
+        if args.overhead_only:
+            return
         # 2. growth
         growth = []
         for mb in (0.5, 1.0, 2.0):

@@ -159,35 +159,91 @@ SAME_SEQUENCE_RECORDS = 1000  # pairs compared to catch an R2 that is a copy of 
 MAX_SAME_SEQUENCE_FRACTION = 0.5
 
 
+BLOCK_RECORDS = 50_000  # records checked at a time by the deep check (bulk, C-level checks)
+
+
+def fastq_blocks(path: Path) -> Iterator[tuple[int, list[str], list[str], list[str]]]:
+    """Yield (number of the block's first record, names, sequences, qualities) for blocks of
+    records. The structure is checked in bulk; a block with any fault is walked record by
+    record to name the first bad record exactly as fastq_records does."""
+    from operator import itemgetter
+
+    first_char = itemgetter(0)
+    low, high = chr(QUAL_RANGE[0]), chr(QUAL_RANGE[1])
+    with open(path, "rb") as raw:
+        if raw.read(2) != GZIP_MAGIC:
+            raise InputError(f"FASTQ {path}: not gzip-compressed (expected .fastq.gz)")
+    try:
+        with gzip.open(path, "rt", encoding="ascii", errors="strict") as handle:
+            number = 1
+            while lines := list(itertools.islice(handle, 4 * BLOCK_RECORDS)):
+                headers, seqs = lines[0::4], [x.rstrip("\n") for x in lines[1::4]]
+                plus, quals = lines[2::4], [x.rstrip("\n") for x in lines[3::4]]
+                ok = (
+                    len(lines) % 4 == 0
+                    and all(plus)
+                    and set(map(first_char, headers)) == {"@"}
+                    and set(map(first_char, plus)) == {"+"}
+                    and list(map(len, seqs)) == list(map(len, quals))
+                    and all(quals)
+                    and min(map(min, quals)) >= low
+                    and max(map(max, quals)) <= high
+                )
+                if not ok:
+                    for i in range(0, len(lines), 4):
+                        h, sq, pl, q = (lines[i : i + 4] + ["", "", ""])[:4]
+                        sq, q = sq.rstrip("\n"), q.rstrip("\n")
+                        bad = (
+                            not pl
+                            or h[:1] != "@"
+                            or pl[:1] != "+"
+                            or len(sq) != len(q)
+                            or (q and (min(q) < low or max(q) > high))
+                        )
+                        if bad:
+                            _record_error(path, number + i // 4, h, sq, pl, q)
+                names = [h[1:].split(None, 1)[0] for h in headers]
+                yield number, names, seqs, quals
+                number += len(headers)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise InputError(f"FASTQ {path}: gzip data is corrupt or truncated ({err})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"FASTQ {path}: contains non-text (binary) data") from None
+
+
 def check_fastq_pair(fq1: str | Path, fq2: str | Path) -> int:
     """Deep: read both files to the end; same read names in the same order, R2 not a copy of
     R1, Phred+33 qualities. Returns read pairs."""
     p1, p2 = check_file(fq1, "FASTQ"), check_file(fq2, "FASTQ")
-    n = same = 0
-    qualities: list[str] = []
-    for r1, r2 in itertools.zip_longest(fastq_records(p1), fastq_records(p2)):
-        if r1 is None or r2 is None:
-            longer, shorter = (p2, p1) if r1 is None else (p1, p2)
+    n = 0
+    for b1, b2 in itertools.zip_longest(fastq_blocks(p1), fastq_blocks(p2)):
+        _, names1, seqs1, quals1 = b1 or (0, [], [], [])
+        _, names2, seqs2, quals2 = b2 or (0, [], [], [])
+        common = min(len(names1), len(names2))
+        mates1 = list(map(mate_name, names1[:common]))
+        mates2 = list(map(mate_name, names2[:common]))
+        if mates1 != mates2:
+            i = next(i for i, (a, b) in enumerate(zip(mates1, mates2, strict=True)) if a != b)
+            k = n + i + 1
+            raise InputError(
+                f"FASTQ pair: read names differ at record {k} (line {4 * k - 3}): "
+                f"{p1} has {names1[i]!r}, {p2} has {names2[i]!r}; are R1 and R2 from the same "
+                "unit?"
+            )
+        if len(names1) != len(names2):
+            longer, shorter = (p1, p2) if len(names1) > len(names2) else (p2, p1)
             raise InputError(
                 f"FASTQ pair: {longer} has more reads than {shorter} ({shorter} ends after "
-                f"{n} reads); R1 and R2 must have the same reads"
+                f"{n + common} reads); R1 and R2 must have the same reads"
             )
-        n += 1
-        if mate_name(r1[1]) != mate_name(r2[1]):
-            raise InputError(
-                f"FASTQ pair: read names differ at record {n} (line {4 * n - 3}): "
-                f"{p1} has {r1[1]!r}, {p2} has {r2[1]!r}; are R1 and R2 from the same unit?"
-            )
-        if n <= SAME_SEQUENCE_RECORDS:
-            same += r1[2] == r2[2]
-            qualities += [r1[3], r2[3]]
-            if n == SAME_SEQUENCE_RECORDS:
-                check_same_sequences(p1, p2, same, n)
+        if n == 0:
+            m = min(len(seqs1), SAME_SEQUENCE_RECORDS)
+            same = sum(a == b for a, b in zip(seqs1[:m], seqs2[:m], strict=True))
+            check_same_sequences(p1, p2, same, m)
+            check_quality_encoding(p1, quals1[:m] + quals2[:m])
+        n += len(names1)
     if n == 0:
         raise InputError(f"FASTQ {p1}: contains no reads")
-    if n < SAME_SEQUENCE_RECORDS:
-        check_same_sequences(p1, p2, same, n)
-    check_quality_encoding(p1, qualities)
     return n
 
 
