@@ -53,7 +53,9 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
+# session scope: pytest-xdist may interleave this module's tests with others on its worker, and a
+# module-scoped fixture would then stop the daemons and start them again mid-way
+@pytest.fixture(scope="session")
 def local_slurm():
     subprocess.run(["bash", str(SCRIPT), "install"], check=True)
     subprocess.run(["bash", str(SCRIPT), "start"], check=True)
@@ -105,7 +107,7 @@ def intact(path: Path) -> bool:
     return subprocess.run(cmd, capture_output=True, check=False).returncode == 0
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def slurm_run(local_slurm, tmp_path_factory):
     """Run, scancel one alignment job mid-way, rerun with the same command; what was seen."""
     workdir = tmp_path_factory.mktemp("slurm")
