@@ -23,8 +23,6 @@ import pytest
 
 from conftest import REPO, SCENARIO, snakemake_command, tool_env, vcf_records
 
-pytestmark = pytest.mark.xdist_group("s3")  # one worker owns the local S3 server
-
 BUCKET = "dnaseq-test"
 PREFIX = "run-0001"
 KEY = "test-access-key"

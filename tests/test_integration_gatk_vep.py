@@ -13,8 +13,6 @@ import yaml
 
 from conftest import REPO, base_config, make_config, snakemake, units_table
 
-pytestmark = pytest.mark.xdist_group("vep")  # the VEP run is shared by its tests
-
 
 @pytest.mark.skipif(
     shutil.which("gatk") is None, reason="gatk is not on PATH (not packaged for Debian/PyPI)"

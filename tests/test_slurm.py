@@ -43,7 +43,6 @@ SAMPLES = ["SIM01"]
 VICTIM = "rule_alignment"
 
 pytestmark = [
-    pytest.mark.xdist_group("slurm"),  # one worker runs every test of the SLURM run
     pytest.mark.skipif(
         os.environ.get("DNASEQ_SLURM_TEST") == "0", reason="DNASEQ_SLURM_TEST=0 was set"
     ),
@@ -154,6 +153,8 @@ def slurm_run(local_slurm, tmp_path_factory):
 
 
 def test_cancelled_job_is_detected_and_no_partial_output_kept(slurm_run):
+    # the config the daemons ran with is the test's (never a site's own slurm.conf)
+    assert "ClusterName=dnaseqtest" in Path("/etc/slurm/slurm.conf").read_text()
     out = slurm_run["first_out"]
     assert slurm_run["first_rc"] != 0, "a run with a cancelled job must not report success"
     for victim in slurm_run["victims"]:
@@ -191,9 +192,3 @@ def test_rerun_with_same_command_completes_through_slurm_equal_to_local(slurm_ru
         f"\nSLURM: {len(submitted)} cluster jobs ({len(slurm_run['victims'])} cancelled), "
         f"wall {slurm_run['wall_seconds']:.0f} s for both halves"
     )
-
-
-def test_local_slurm_daemons_are_ours(local_slurm):
-    """The config the daemons run with is the test's (never a site's own slurm.conf)."""
-    conf = Path("/etc/slurm/slurm.conf").read_text()
-    assert "ClusterName=dnaseqtest" in conf
