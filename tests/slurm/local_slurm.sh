@@ -33,7 +33,10 @@ start() {
     echo "refusing to start: munged, slurmctld or slurmd is already running on this machine" >&2
     return 1
   fi
-  mkdir -p "$STATE" /etc/slurm /var/spool/slurmctld /var/spool/slurmd /run/munge /var/log/munge /var/lib/munge
+  # a clean cluster every time: jobs saved by an earlier run (killed, or a session that ended
+  # mid-test) would be recovered as still running and keep the node busy
+  rm -rf "$STATE/ctld" "$STATE/spool"
+  mkdir -p "$STATE/ctld" "$STATE/spool" /etc/slurm /run/munge /var/log/munge /var/lib/munge
   local host cpus mem
   host=$(hostname -s)
   # advertise 8 CPUs whatever the machine has (config_overrides): merged group jobs ask for the
@@ -46,8 +49,8 @@ SlurmctldHost=${host}(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-StateSaveLocation=/var/spool/slurmctld
-SlurmdSpoolDir=/var/spool/slurmd
+StateSaveLocation=${STATE}/ctld
+SlurmdSpoolDir=${STATE}/spool
 SlurmctldPidFile=${STATE}/slurmctld.pid
 SlurmdPidFile=${STATE}/slurmd.pid
 SlurmctldLogFile=${STATE}/slurmctld.log
@@ -69,7 +72,7 @@ CONF
   [ -s /etc/munge/munge.key ] || dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null
   chmod 400 /etc/munge/munge.key
   munged --force --pid-file="$STATE/munged.pid" --socket=/run/munge/munge.socket.2
-  slurmctld -f /etc/slurm/slurm.conf
+  slurmctld -c -f /etc/slurm/slurm.conf   # -c: no job state recovered
   slurmd -f /etc/slurm/slurm.conf
   for _ in $(seq 60); do
     if sinfo -h -o %T 2>/dev/null | grep -qE "^idle"; then
@@ -78,7 +81,9 @@ CONF
     fi
     sleep 1
   done
-  echo "local SLURM did not become ready; see $STATE/*.log" >&2
+  echo "local SLURM did not become ready; node state: $(sinfo -h -o '%T %E' 2>&1)" >&2
+  tail -n 20 "$STATE"/slurmctld.log "$STATE"/slurmd.log >&2 || true
+  stop
   return 1
 }
 
