@@ -59,15 +59,18 @@ TOOLS=${DNASEQ_TOOLS:-}
 for candidate in "$TOOLS" ../shared/tools ../../shared/tools /work/shared/tools; do
   [ -n "$candidate" ] && [ -d "$candidate" ] && { TOOLS=$(cd "$candidate" && pwd); break; }
 done
-install_tool() {  # install_tool FOLDER COMMAND CHECK: CHECK (a shell test) says it works
+install_tool() {  # install_tool FOLDER COMMAND CHECK [DEST]: CHECK (a shell test) says it works;
+  # DEST is what the folder's install.sh takes (default .venv/bin; LoFreq's takes a PREFIX)
   if (PATH="$(pwd)/.venv/bin:$PATH"; eval "$3") >/dev/null 2>&1; then return; fi
   if [ -n "$TOOLS" ] && [ -x "$TOOLS/$1/install.sh" ]; then
     echo "[setup] installing $2 from $TOOLS/$1"
-    bash "$TOOLS/$1/install.sh" "$(pwd)/.venv/bin" > .venv/install-$2.log 2>&1 \
+    bash "$TOOLS/$1/install.sh" "${4:-$(pwd)/.venv/bin}" > .venv/install-$2.log 2>&1 \
       || { echo "[setup] $2 install failed, see .venv/install-$2.log" >&2; exit 1; }
   else
     echo "[setup] $1 not found (set DNASEQ_TOOLS to the folder holding it): tests needing $2 skip"
   fi
 }
 install_tool ensembl-vep-115 vep "vep --help | grep -q ensembl-vep"
+install_tool lofreq-2.1.5 lofreq "lofreq version | grep -q 2.1.5" "$(pwd)/.venv"
+install_tool vardict-1.8.3 vardict-java "command -v vardict-java && command -v var2vcf_paired.pl"
 echo "[setup] done"

@@ -6,7 +6,7 @@
 SNPEFF = config["annotation"]["snpeff"]
 VEP = config["annotation"]["vep"]
 SNPEFF_DB = "results/annotation/snpeff_db"
-SOMATIC_CALLER_PATTERN = "|".join(config["somatic"]["callers"]) or "NO_SOMATIC_CALLERS"
+SOMATIC_CALLER_PATTERN = "|".join(somatic_outputs()) or "NO_SOMATIC_CALLERS"
 
 if config["annotation"]["tool"] == "vep":
 
@@ -175,7 +175,7 @@ if annotation_active():
     _tool = config["annotation"]["tool"]
     _germline = getattr(rules, f"annotate_variants_{_tool}").output
     _somatic = getattr(rules, f"annotate_somatic_{_tool}").output
-    _somatic_callers = config["somatic"]["callers"]
+    _somatic_callers = somatic_outputs()
     deliver([_germline.vcf, _germline.tbi], caller=CALLERS, sample=GERMLINE_SAMPLES)
     deliver([_somatic.vcf, _somatic.tbi], somatic_run_wildcards(), caller=_somatic_callers)
     _stats = {"snpeff": "csv", "vep": "stats"}[_tool]

@@ -189,8 +189,11 @@ def env_names():
     names = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "python", "multiqc"]
     if config["mapping"]["markdup"] == "picard":
         names.append("picard")
-    if "freebayes" in CALLERS:
+    somatic = config["somatic"]["callers"] if TUMORS else []
+    if "freebayes" in CALLERS or "freebayes" in somatic:
         names.append("freebayes")
+    if "lofreq" in somatic:
+        names.append("lofreq")
     if "gatk" in CALLERS:
         names.append("gatk")
     if config["annotation"]["tool"] in ("snpeff", "vep"):
@@ -321,9 +324,14 @@ def normal_of(wildcards):
     return PAIRS[wildcards.tumor] if wildcards.mode == "paired" else None
 
 
+def somatic_samples(wildcards):
+    """The tumour, then its normal in paired mode."""
+    return [wildcards.tumor] + ([normal_of(wildcards)] if normal_of(wildcards) else [])
+
+
 def somatic_bams(wildcards):
     """Tumour BAM first, then its normal in paired mode, with their indexes."""
-    names = [wildcards.tumor] + ([normal_of(wildcards)] if normal_of(wildcards) else [])
+    names = somatic_samples(wildcards)
     bams = [analysis_bam(sample=s) for s in names]
     return {"bams": bams, "bais": [f"{b}.{INDEX_EXT}" for b in bams]}
 
@@ -359,6 +367,36 @@ def mutect2_resource_args():
     return " ".join(args)
 
 
+def somatic_outputs():
+    """Names under results/somatic/ of the final call sets: each caller, then the ensemble."""
+    callers = list(config["somatic"]["callers"])
+    return callers + (["ensemble"] if ensemble_active() else [])
+
+
+def ensemble_active():
+    return config["somatic"]["ensemble"]["enabled"] and len(config["somatic"]["callers"]) >= 2
+
+
+def purity_of(sample):
+    """Tumour purity from the sample sheet (column `purity`), or None."""
+    value = sheets.column_values(samples, "purity", "")[sample]
+    return float(value) if value else None
+
+
+def pon_normals():
+    """Normals that go into the workflow-built panel of normals (none when a stored PoN is set)."""
+    if config["somatic"]["panel_of_normals"] or not config["somatic"]["tumor_only"]["build_pon"]:
+        return []
+    return [s for s in SAMPLES if TYPES[s] == "normal"]
+
+
+def tumor_only_pon():
+    """The PoN tumour-only filtering uses: the stored one, or the one built from the normals."""
+    if config["somatic"]["panel_of_normals"]:
+        return config["somatic"]["panel_of_normals"]
+    return "results/somatic/pon/panel_of_normals.vcf.gz" if pon_normals() else []
+
+
 def contamination_tables(wildcards):
     """CalculateContamination outputs, when contamination sites are configured."""
     if not config["somatic"]["contamination_sites"]:
@@ -373,7 +411,7 @@ def somatic_validation_runs():
     for tumor, mode in somatic_runs():
         truth = config.get("validation_somatic", {}).get(tumor)
         if truth:
-            for c in config["somatic"]["callers"]:
+            for c in somatic_outputs():
                 runs.append((tumor, mode, c, truth["truth_vcf"], truth["eval_bed"]))
     return runs
 

@@ -221,10 +221,8 @@ rule filter_mutect2_calls:
         " && tabix -f -p vcf {output.vcf} && rm -f {params.tmp} {params.tmp}.tbi) 2> {log}"
 
 
-# the final, indexed VCF of each somatic caller
+# the final, indexed VCF of each somatic caller (delivered in somatic_lofreq_vardict.smk)
 SOMATIC_CALLS = {
     "freebayes": rules.classify_somatic_freebayes.output,
     "mutect2": rules.filter_mutect2_calls.output,
 }
-for _caller in config["somatic"]["callers"]:
-    deliver(SOMATIC_CALLS[_caller], somatic_run_wildcards())
