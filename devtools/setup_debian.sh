@@ -73,4 +73,5 @@ install_tool() {  # install_tool FOLDER COMMAND CHECK [DEST]: CHECK (a shell tes
 install_tool ensembl-vep-115 vep "vep --help | grep -q ensembl-vep"
 install_tool lofreq-2.1.5 lofreq "lofreq version | grep -q 2.1.5" "$(pwd)/.venv"
 install_tool vardict-1.8.3 vardict-java "command -v vardict-java && command -v var2vcf_paired.pl"
+install_tool octopus-0.7.4 octopus "octopus --version"
 echo "[setup] done"

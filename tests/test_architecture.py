@@ -147,7 +147,7 @@ def test_lab_config_with_configfile_is_the_whole_configuration(tmp_path):
     resolved = (workdir / "results/provenance/config.json").read_text()
     assert "tests/scenarios" not in resolved and "NA12878" not in resolved
     calls = subprocess.run(
-        ["bcftools", "view", "-H", str(workdir / "results/calls/bcftools/SIM01.vcf.gz")],
+        ["bcftools", "view", "-H", str(workdir / "results/calls/octopus/SIM01.vcf.gz")],
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()  # fmt: skip
     assert len(calls) > 100 and all(line.startswith("21\t") for line in calls)

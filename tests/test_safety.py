@@ -26,7 +26,7 @@ from conftest import (
 from dnaseq.core import manifest, provenance, runlock
 from dnaseq.steps import identity
 
-CALLERS = ["bcftools", "freebayes"]
+CALLERS = ["bcftools", "freebayes", "octopus"]
 SAMPLES = ["NA12878", "SIM01"]
 
 

@@ -196,6 +196,8 @@ def env_names():
         names.append("lofreq")
     if "gatk" in CALLERS:
         names.append("gatk")
+    if "octopus" in CALLERS:
+        names.append("octopus")
     if config["annotation"]["tool"] in ("snpeff", "vep"):
         names.append(config["annotation"]["tool"])
     return names

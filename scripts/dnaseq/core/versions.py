@@ -15,6 +15,7 @@ ENV_TOOLS: dict[str, dict[str, str]] = {
     "bcftools": {"bcftools": "bcftools --version"},
     "freebayes": {"freebayes": "freebayes --version", "bcftools": "bcftools --version"},
     "mosdepth": {"mosdepth": "mosdepth --version"},
+    "octopus": {"octopus": "octopus --version", "bcftools": "bcftools --version"},
     "lofreq": {"lofreq": "lofreq version", "bcftools": "bcftools --version"},
     "picard": {"picard": "picard MarkDuplicates --version"},
     "gatk": {"gatk4": "gatk --version"},

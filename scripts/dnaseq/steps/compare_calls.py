@@ -24,7 +24,11 @@ Regions reported:
   truth_span - from the first to the last truth record of each contig: the truth outside the BED is
                incomplete, so only recall is meaningful there; precision is still printed.
 
-Output: TSV with columns sample caller region type tp fp fn precision recall f1.
+Genotype concordance: the same matching with genotypes ignored (het = hom-alt) finds the truth
+variants whose alleles were called; gt_concordance is the fraction of those whose genotype (het
+or hom-alt) is right as well, i.e. tp / allele-level tp.
+
+Output: TSV with columns sample caller region type tp fp fn precision recall f1 gt_concordance.
 """
 
 from __future__ import annotations
@@ -33,10 +37,22 @@ import argparse
 import bisect
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-COLUMNS = ["sample", "caller", "region", "type", "tp", "fp", "fn", "precision", "recall", "f1"]
+COLUMNS = [
+    "sample",
+    "caller",
+    "region",
+    "type",
+    "tp",
+    "fp",
+    "fn",
+    "precision",
+    "recall",
+    "f1",
+    "gt_concordance",
+]
 
 Key = tuple[str, int, str, str]  # chrom, pos, ref, alt
 
@@ -282,6 +298,9 @@ def score(
     t_in = [c for c in truth if region.contains(c)]
     c_in = [c for c in calls if region.contains(c)]
     tp_truth, tp_calls = match(t_in, c_in, fetch)
+    # the same matching with every genotype set to het: which truth alleles were called at all
+    ignore_gt = {c: replace(c, dosage=1) for c in t_in}
+    allele_truth, _ = match(list(ignore_gt.values()), [replace(c, dosage=1) for c in c_in], fetch)
     # truth is counted per record: a multi-allelic (e.g. 1/2) record is found only if all its
     # alleles are; its type is INDEL if any allele is an indel
     records: dict[int, list[Call]] = {}
@@ -292,6 +311,7 @@ def score(
         t = [r for r in records.values() if record_type(r) == vtype]
         q = [c for c in c_in if c.vtype == vtype]
         tp = sum(1 for r in t if all(c in tp_truth for c in r))
+        found = sum(1 for r in t if all(ignore_gt[c] in allele_truth for c in r))
         fn = len(t) - tp
         fp = sum(1 for c in q if c not in tp_calls)
         precision, recall = ratio(len(q) - fp, len(q)), ratio(tp, len(t))
@@ -303,6 +323,7 @@ def score(
             "precision": precision,
             "recall": recall,
             "f1": f1,
+            "gt_concordance": ratio(tp, found),
         }
     return out
 
