@@ -278,3 +278,72 @@ def test_somatic_table_has_every_caller_and_mode(demo_run):
         assert rows[(caller, "paired")].recall == 1.0
         assert rows[(caller, "tumor_only")].recall == 1.0
     assert rows[("ensemble", "paired")].precision >= 0.9
+
+
+# ------------------------------------------------------------------ the harder spike-in
+
+HARD = REPO / "resources/test/somatic/NA12878_S1_hard"
+
+
+@pytest.fixture(scope="module")
+def hard_run(tmp_path_factory) -> Path:
+    """The harder pair (devtools/spike_somatic.py, seed hard-v1): the bundled spike-in tumour
+    plus 11 spikes at 5-20 % VAF (SNVs, 1-3 bp deletions and insertions), one of them with one
+    ALT fragment in the normal. Somatic calling and its validation only."""
+    import yaml
+
+    from conftest import absolute, make_config, snakemake
+
+    workdir = tmp_path_factory.mktemp("hard")
+    units = pd.DataFrame(
+        [
+            {"sample": s, "unit": "L1", "fq1": f"{HARD}.{kind}.R1.fastq.gz",
+             "fq2": f"{HARD}.{kind}.R2.fastq.gz", "platform": "ILLUMINA",
+             "library": f"{s}_lib1", "flowcell": "C0D8DACXX", "lane": "1"}
+            for s, kind in (("HARD_T", "tumour"), ("HARD_N", "normal"))
+        ]
+    )  # fmt: skip
+    samples = pd.DataFrame(
+        [
+            {"sample": "HARD_T", "sex": "female", "patient": "HARD", "type": "tumor",
+             "normal": "HARD_N"},
+            {"sample": "HARD_N", "sex": "female", "patient": "HARD", "type": "normal",
+             "normal": ""},
+        ]
+    )  # fmt: skip
+    cfg = make_config(workdir, units=units, samples=samples)
+    raw = yaml.safe_load(cfg.read_text())
+    raw["validation"], raw["identity"]["expected"] = {}, {}
+    raw["validation_somatic"] = {
+        "HARD_T": {
+            "truth_vcf": f"{HARD}.somatic_truth.vcf.gz",
+            "eval_bed": absolute("resources/test/somatic/NA12878_S1_spike.eval_region.bed"),
+        }
+    }
+    cfg.write_text(yaml.safe_dump(raw, sort_keys=False))
+    snakemake(workdir, cfg, "summarise_somatic_validation", check=True)
+    return workdir
+
+
+def test_harder_spike_in_paired(hard_run):
+    with pysam.VariantFile(f"{HARD}.somatic_truth.vcf.gz") as handle:
+        spikes = {(r.chrom, r.pos, r.ref, r.alts[0]): dict(r.info) for r in handle}
+    assert len(spikes) == 21
+    calls = {c: keyed(hard_run / f"results/somatic/{c}/HARD_T.paired.vcf.gz") for c in CALL_SETS}
+
+    def passed(caller, key):
+        return key in calls[caller] and list(calls[caller][key].filter.keys()) == ["PASS"]
+
+    for key, info in spikes.items():
+        clean_normal = not info.get("N_ALT_FRAGS")
+        if info["T_ALT_FRAGS"] >= 3 and clean_normal:  # VAF >= 10 % here
+            assert passed("ensemble", key), key
+        if info["T_ALT_FRAGS"] == 1:  # one fragment is never enough evidence
+            assert not any(passed(c, key) for c in CALL_SETS), key
+    # one ALT fragment in the normal (allowed by max_normal_alt_fragments: 1): VarDict keeps
+    # the spike, LoFreq (its normal call) and the freebayes classification (NLOD) do not
+    in_normal = next(k for k, i in spikes.items() if i.get("N_ALT_FRAGS") == 1)
+    assert passed("vardict", in_normal)
+    table = pd.read_csv(hard_run / "results/validation/somatic_summary.tsv", sep="\t")
+    paired = table[table["mode"] == "paired"].set_index("caller")
+    assert (paired["precision"] >= 0.9).all(), paired.to_string()
