@@ -8,10 +8,10 @@ read), then writes the modified FASTQs and a sites-only truth VCF.
 Reads are located where they align (the workflow's BAM of the pair) and edited in the original
 FASTQ records, in sequencing orientation. Only fragments whose reads align without clipping or
 indels within 15 bp of the site are edited; a deletion shifts the read's following bases left
-and refills its end from the reference, an insertion shifts them right and drops the read's last bases. Sites: inside
---region, ref base ACGT, no homopolymer >= 4 or N within +-8 bp, > 40 bp from any --avoid
-variant (the germline truth, earlier spikes) and from each other, at least 20 bp inside a panel
-target (--targets), tumour and normal depth >= 15, mean MAPQ >= 55.
+and refills its end from the reference, an insertion shifts them right and drops the read's last
+bases. Sites: inside --region, ref base ACGT, no homopolymer >= 4 or N within +-8 bp, > 40 bp
+from any --avoid variant (the germline truth, earlier spikes) and from each other, at least 20
+bp inside a panel target (--targets), tumour and normal depth >= 15, mean MAPQ >= 55.
 
   python devtools/spike_somatic.py --tumour-bam T.bam --normal-bam N.bam --reference ref.fa \\
       --tumour-fastq T_R1.fq.gz T_R2.fq.gz --normal-fastq N_R1.fq.gz N_R2.fq.gz \\
