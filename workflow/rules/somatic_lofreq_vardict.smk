@@ -34,6 +34,31 @@ rule lofreq_indel_qualities:
         " && samtools index {output.bam}) 2> {log}"
 
 
+rule split_somatic_targets:
+    input:
+        fasta=REF,
+        fai=REF_FAI,
+        targets="results/somatic/targets.padded.bed",
+    output:
+        expand("results/somatic/intervals/{chunk}.bed", chunk=SOMATIC_CHUNKS),
+    log:
+        "logs/somatic/split_targets.log",
+    benchmark:
+        "logs/benchmarks/split_somatic_targets/split_targets.tsv"
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("split_somatic_targets")
+    resources:
+        **resources_for("split_somatic_targets"),
+    params:
+        callable="results/somatic/intervals/all.bed",
+    message:
+        "Splitting the padded panel targets into chunks for LoFreq/VarDict"
+    shell:
+        "python -m dnaseq.steps intervals --fasta {input.fasta} --targets {input.targets}"
+        " --callable {params.callable} {output} 2> {log}"
+
+
 rule call_somatic_lofreq:
     input:
         bams=lambda w: [f"results/somatic/lofreq/bam/{s}.indelqual.bam" for s in somatic_samples(w)],
@@ -43,24 +68,25 @@ rule call_somatic_lofreq:
         checked=pair_check,
         ref=REF,
         fai=REF_FAI,
-        targets="results/somatic/targets.padded.bed",
+        targets="results/somatic/intervals/{chunk}.bed",
     output:
-        temp("results/somatic/lofreq/{tumor}.{mode}.raw.vcf.gz"),
+        temp("results/somatic/lofreq/chunks/{tumor}.{mode}/{chunk}.vcf.gz"),
     log:
-        "logs/somatic/lofreq/{tumor}.{mode}.log",
+        "logs/somatic/lofreq/{tumor}.{mode}.{chunk}.log",
     benchmark:
-        "logs/benchmarks/call_somatic_lofreq/{tumor}.{mode}.tsv"
+        "logs/benchmarks/call_somatic_lofreq/{tumor}.{mode}.{chunk}.tsv"
     conda:
         "../../envs/lofreq.yaml"
     threads: threads_for("call_somatic_lofreq")
     resources:
         **resources_for("call_somatic_lofreq"),
     params:
-        work=lambda w: f"results/somatic/lofreq/{w.tumor}.{w.mode}.work",
+        work=lambda w: f"results/somatic/lofreq/chunks/{w.tumor}.{w.mode}/{w.chunk}.work",
         extra=config["somatic"]["lofreq"]["extra"],
         normal=lambda w, input: input.bams[1] if len(input.bams) > 1 else "",
     message:
-        "Calling somatic variants in {wildcards.tumor} ({wildcards.mode}, LoFreq)"
+        "Calling somatic variants in {wildcards.tumor} ({wildcards.mode}, LoFreq,"
+        " chunk {wildcards.chunk})"
     shell:
         "(rm -rf {params.work} && mkdir -p {params.work}"
         " && if [ {wildcards.mode} = paired ]; then"
@@ -83,13 +109,13 @@ rule call_somatic_vardict:
         checked=pair_check,
         ref=REF,
         fai=REF_FAI,
-        targets="results/somatic/targets.padded.bed",
+        targets="results/somatic/intervals/{chunk}.bed",
     output:
-        temp("results/somatic/vardict/{tumor}.{mode}.raw.vcf.gz"),
+        temp("results/somatic/vardict/chunks/{tumor}.{mode}/{chunk}.vcf.gz"),
     log:
-        "logs/somatic/vardict/{tumor}.{mode}.log",
+        "logs/somatic/vardict/{tumor}.{mode}.{chunk}.log",
     benchmark:
-        "logs/benchmarks/call_somatic_vardict/{tumor}.{mode}.tsv"
+        "logs/benchmarks/call_somatic_vardict/{tumor}.{mode}.{chunk}.tsv"
     conda:
         "../../envs/vardict.yaml"
     threads: threads_for("call_somatic_vardict")
@@ -102,11 +128,12 @@ rule call_somatic_vardict:
         # var2vcf's minimum variant depth (default 3) in line with the fragment evidence rule
         min_alt=config["somatic"]["evidence"]["min_alt_fragments"],
         extra=config["somatic"]["vardict"]["extra"],
-        tmp=lambda w: f"results/somatic/vardict/{w.tumor}.{w.mode}.tmp.vcf",
+        tmp=lambda w: f"results/somatic/vardict/chunks/{w.tumor}.{w.mode}/{w.chunk}.tmp.vcf",
         # JVM heap: the job's memory less room for the JVM itself
         heap=lambda w, resources: max(512, int(resources.mem_mb * 0.8)),
     message:
-        "Calling somatic variants in {wildcards.tumor} ({wildcards.mode}, VarDict)"
+        "Calling somatic variants in {wildcards.tumor} ({wildcards.mode}, VarDict,"
+        " chunk {wildcards.chunk})"
     shell:
         # -u: overlapping mates counted once; -fisher: VarDict's tests in Java (no R needed);
         # var2vcf_paired.pl gives STATUS (StrongSomatic, Germline, LOH, ...) per variant
@@ -124,6 +151,34 @@ rule call_somatic_vardict:
         " && bcftools norm -f {input.ref} -m -any {params.tmp} -Ou"
         " | bcftools sort -Ou | bcftools norm -d exact -Oz -o {output}"
         " && rm -f {params.tmp} {params.tmp}.in) 2> {log}"
+
+
+rule gather_somatic_chunks:
+    input:
+        chunks=expand(
+            "results/somatic/{{caller}}/chunks/{{tumor}}.{{mode}}/{chunk}.vcf.gz",
+            chunk=SOMATIC_CHUNKS,
+        ),
+        ref=REF,
+    output:
+        temp("results/somatic/{caller}/{tumor}.{mode}.raw.vcf.gz"),
+    log:
+        "logs/somatic/gather/{caller}/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/gather_somatic_chunks/{caller}/{tumor}.{mode}.tsv"
+    wildcard_constraints:
+        caller="lofreq|vardict",
+    conda:
+        "../../envs/bcftools.yaml"
+    threads: threads_for("gather_somatic_chunks")
+    resources:
+        **resources_for("gather_somatic_chunks"),
+    message:
+        "Gathering the {wildcards.caller} chunks of {wildcards.tumor} ({wildcards.mode})"
+    shell:
+        # chunks follow genome order; norm -d drops a record two chunks both reported
+        "(bcftools concat {input.chunks} -Ou | bcftools sort -Ou"
+        " | bcftools norm -f {input.ref} -d exact -Oz -o {output}) 2> {log}"
 
 
 rule somatic_evidence:
