@@ -26,7 +26,7 @@ rule call_variants_octopus:
         padding=config["calling"]["octopus"]["padding"],
         extra=config["calling"]["octopus"]["extra"],
         filters=caller_filters("octopus"),
-        work=lambda w: f"results/calls/octopus/chunks/{w.sample}/{w.chunk}.work",
+        work=lambda w, output: f"{output[0]}.work",
     message:
         "Calling variants in {wildcards.sample}, chunk {wildcards.chunk} (Octopus)"
     shell:
@@ -35,7 +35,7 @@ rule call_variants_octopus:
         " --padding {params.padding} --callable {params.work}/padded.bed"
         " && if [ -s {params.work}/padded.bed ]; then"
         "  octopus -R {input.ref} -I {input.bam} --regions-file {params.work}/padded.bed"
-        "   --threads {threads} --temp-directory-prefix {params.work}/octopus-temp"
+        "   --threads {threads} --temp-directory-prefix {params.work}/octopus-temp --annotations AD"
         "   {params.extra} -o {params.work}/raw.vcf.gz"
         "  && bcftools view -T {input.regions} {params.work}/raw.vcf.gz -Ou;"
         # an empty chunk (more chunks than territory): a VCF with the header only

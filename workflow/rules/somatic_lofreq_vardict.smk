@@ -81,7 +81,7 @@ rule call_somatic_lofreq:
     resources:
         **resources_for("call_somatic_lofreq"),
     params:
-        work=lambda w: f"results/somatic/lofreq/chunks/{w.tumor}.{w.mode}/{w.chunk}.work",
+        work=lambda w, output: f"{output[0]}.work",
         extra=config["somatic"]["lofreq"]["extra"],
         normal=lambda w, input: input.bams[1] if len(input.bams) > 1 else "",
     message:
@@ -128,7 +128,7 @@ rule call_somatic_vardict:
         # var2vcf's minimum variant depth (default 3) in line with the fragment evidence rule
         min_alt=config["somatic"]["evidence"]["min_alt_fragments"],
         extra=config["somatic"]["vardict"]["extra"],
-        tmp=lambda w: f"results/somatic/vardict/chunks/{w.tumor}.{w.mode}/{w.chunk}.tmp.vcf",
+        tmp=lambda w, output: f"{output[0]}.tmp.vcf",
         # JVM heap: the job's memory less room for the JVM itself
         heap=lambda w, resources: max(512, int(resources.mem_mb * 0.8)),
     message:
@@ -137,7 +137,8 @@ rule call_somatic_vardict:
     shell:
         # -u: overlapping mates counted once; -fisher: VarDict's tests in Java (no R needed);
         # var2vcf_paired.pl gives STATUS (StrongSomatic, Germline, LOH, ...) per variant
-        "(export VARDICT_JAVA_OPTS=-Xmx{params.heap}m;"
+        # htsjdk reads CRAM with the reference named by samjdk.reference_fasta
+        "(export VARDICT_JAVA_OPTS='-Xmx{params.heap}m -Dsamjdk.reference_fasta={input.ref}';"
         " vardict-java -G {input.ref} -f {params.min_vaf} -N {wildcards.tumor}"
         " -b {params.bams:q} -c 1 -S 2 -E 3 -u -fisher -th {threads} {params.extra}"
         " {input.targets}"
@@ -254,7 +255,7 @@ rule call_pon_normal_lofreq:
     resources:
         **resources_for("call_pon_normal_lofreq"),
     params:
-        tmp=lambda w: f"results/somatic/pon/normals/{w.sample}.tmp.vcf",
+        tmp=lambda w, output: f"{output[0]}.tmp.vcf",
     message:
         "Calling normal {wildcards.sample} for the panel of normals (LoFreq)"
     shell:
