@@ -347,3 +347,15 @@ def test_cram_run_without_network_gives_the_same_results(demo_run, tmp_path):
     from dnaseq.core.manifest import verify
 
     assert verify(tmp_path / "results/manifest.tsv") == []
+
+
+def test_missing_ref_depth_is_filled_from_dp():
+    from dnaseq.steps.fill_ref_depth import fill_line
+
+    line = "c1\t5\t.\tA\tG\t50\tPASS\t.\tGT:DP:AD:FT\t1|1:26:.,26:PASS\n"
+    assert fill_line(line).split("\t")[9] == "1|1:26:0,26:PASS\n"
+    het = "c1\t5\t.\tA\tG\t50\tPASS\t.\tGT:DP:AD\t0|1:30:14,15\n"
+    assert fill_line(het) == het  # a REF count that is there stays
+    assert fill_line("c1\t5\t.\tA\tG\t50\tPASS\t.\tGT:DP:AD\t1|1:20:.,24\n").split("\t")[9] == (
+        "1|1:20:0,24\n"
+    )

@@ -40,7 +40,8 @@ rule split_somatic_targets:
         fai=REF_FAI,
         targets="results/somatic/targets.padded.bed",
     output:
-        expand("results/somatic/intervals/{chunk}.bed", chunk=SOMATIC_CHUNKS),
+        chunks=expand("results/somatic/intervals/{chunk}.bed", chunk=SOMATIC_CHUNKS),
+        merged="results/somatic/intervals/all.bed",
     log:
         "logs/somatic/split_targets.log",
     benchmark:
@@ -50,13 +51,11 @@ rule split_somatic_targets:
     threads: threads_for("split_somatic_targets")
     resources:
         **resources_for("split_somatic_targets"),
-    params:
-        callable="results/somatic/intervals/all.bed",
     message:
         "Splitting the padded panel targets into chunks for LoFreq/VarDict"
     shell:
         "python -m dnaseq.steps intervals --fasta {input.fasta} --targets {input.targets}"
-        " --callable {params.callable} {output} 2> {log}"
+        " --callable {output.merged} {output.chunks} 2> {log}"
 
 
 rule call_somatic_lofreq:

@@ -14,6 +14,7 @@ STEPS = {
     "merge-targets": "dnaseq.steps.intervals:merge_main",
     "identity": "dnaseq.steps.identity",
     "panel-coverage": "dnaseq.steps.panel_coverage",
+    "fill-ref-depth": "dnaseq.steps.fill_ref_depth",
     "somatic-classify": "dnaseq.steps.somatic_classify",
     "somatic-evidence": "dnaseq.steps.somatic_evidence",
     "somatic-ensemble": "dnaseq.steps.somatic_ensemble",
