@@ -146,3 +146,21 @@ def demo_run(tmp_path_factory) -> Path:
             configfile = make_config(workdir)
             snakemake(workdir, configfile, "--rerun-incomplete", check=True)
     return workdir
+
+
+def write_bam(path: Path, reads: list[tuple[str, int, str, int]]) -> Path:
+    """A sorted, indexed BAM of (name, 0-based start, sequence, flag) reads on a 200 bp contig
+    c1, all-match CIGAR, MAPQ 60, base quality 40 (unit tests of read counting)."""
+    import pysam
+
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": 200}]}
+    with pysam.AlignmentFile(str(path), "wb", header=header) as bam:
+        for name, start, seq, flag in sorted(reads, key=lambda r: r[1]):
+            read = pysam.AlignedSegment()
+            read.query_name, read.query_sequence, read.flag = name, seq, flag
+            read.reference_id, read.reference_start, read.mapping_quality = 0, start, 60
+            read.cigar = [(0, len(seq))]
+            read.query_qualities = pysam.qualitystring_to_array("I" * len(seq))
+            bam.write(read)
+    pysam.index(str(path))
+    return path

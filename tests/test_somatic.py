@@ -11,7 +11,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from conftest import REPO, SCENARIO, absolute, make_config, snakemake
+from conftest import REPO, SCENARIO, absolute, make_config, snakemake, write_bam
 from dnaseq.core import sheets
 from dnaseq.steps import somatic_classify as somatic
 
@@ -140,22 +140,6 @@ def test_records_with_missing_values_are_classified_not_crashed(tmp_path):
     assert {"LowTumorDepth", "LowNormalDepth"} <= set(records[3].filter.keys())  # zero depth
 
 
-def write_bam(tmp_path: Path, reads: list[tuple[str, int, str, int]]) -> Path:
-    """(name, 0-based start, sequence, flag) reads on contig c1, all-match CIGAR."""
-    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": 200}]}
-    path = tmp_path / "reads.bam"
-    with pysam.AlignmentFile(str(path), "wb", header=header) as bam:
-        for name, start, seq, flag in sorted(reads, key=lambda r: r[1]):
-            read = pysam.AlignedSegment()
-            read.query_name, read.query_sequence, read.flag = name, seq, flag
-            read.reference_id, read.reference_start, read.mapping_quality = 0, start, 60
-            read.cigar = [(0, len(seq))]
-            read.query_qualities = pysam.qualitystring_to_array("I" * len(seq))
-            bam.write(read)
-    pysam.index(str(path))
-    return path
-
-
 REF_SEQ = "ACGT" * 50  # c1, 200 bp; 1-based position 50 is 'C'
 
 
@@ -165,7 +149,7 @@ def test_overlapping_mates_with_the_same_alt_count_as_one_fragment(tmp_path):
     alt_read = REF_SEQ[30:49] + "T" + REF_SEQ[50:70]  # C>T at 1-based 50
     reads = [("frag1", 30, alt_read, 0x1 | 0x40), ("frag1", 30, alt_read, 0x1 | 0x80)]
     reads += [(f"ref{i}", 25 + i, REF_SEQ[25 + i : 65 + i], 0) for i in range(10)]
-    bam = write_bam(tmp_path, reads)
+    bam = write_bam(tmp_path / "reads.bam", reads)
     from dnaseq.steps.fragments import count_fragments
 
     with pysam.AlignmentFile(str(bam)) as handle:

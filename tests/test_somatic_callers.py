@@ -11,7 +11,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from conftest import REPO
+from conftest import REPO, write_bam
 from dnaseq.steps import somatic_ensemble as ensemble
 from dnaseq.steps import somatic_evidence as evidence
 from dnaseq.steps import somatic_pon as pon
@@ -19,21 +19,6 @@ from dnaseq.steps import somatic_pon as pon
 SPIKES = REPO / "resources/test/somatic/NA12878_S1_spike.somatic_truth.vcf.gz"
 GERMLINE_TRUTH = REPO / "resources/test/truth/test_nist.b37_chr20_100kbp_at_10mb.vcf.gz"
 REF_SEQ = "ACGT" * 50  # contig c1, 200 bp; 1-based 50 is 'C'
-
-
-def write_bam(path: Path, reads: list[tuple[str, int, str, int]]) -> Path:
-    """(name, 0-based start, sequence, flag) reads on c1, all-match CIGAR, Q40."""
-    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c1", "LN": 200}]}
-    with pysam.AlignmentFile(str(path), "wb", header=header) as bam:
-        for name, start, seq, flag in sorted(reads, key=lambda r: r[1]):
-            read = pysam.AlignedSegment()
-            read.query_name, read.query_sequence, read.flag = name, seq, flag
-            read.reference_id, read.reference_start, read.mapping_quality = 0, start, 60
-            read.cigar = [(0, len(seq))]
-            read.query_qualities = pysam.qualitystring_to_array("I" * len(seq))
-            bam.write(read)
-    pysam.index(str(path))
-    return path
 
 
 def alt_read() -> str:

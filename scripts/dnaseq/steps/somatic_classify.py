@@ -46,7 +46,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 
@@ -292,12 +292,17 @@ def run(
     return counts
 
 
-def load_thresholds(values: dict) -> Thresholds:
-    known = Thresholds.__dataclass_fields__
-    unknown = sorted(set(values) - set(known))
+def settings_from(cls, values: dict, what: str):
+    """A settings dataclass from a config mapping; unknown keys are an error naming them."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - known)
     if unknown:
-        raise ValueError(f"unknown somatic classification setting(s): {', '.join(unknown)}")
-    return Thresholds(**values)
+        raise ValueError(f"unknown {what} setting(s): {', '.join(unknown)}")
+    return cls(**values)
+
+
+def load_thresholds(values: dict) -> Thresholds:
+    return settings_from(Thresholds, values, "somatic classification")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,10 +32,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-from dnaseq.steps.somatic_classify import binomial_two_sided, copy_value
+from dnaseq.steps.somatic_classify import binomial_two_sided, copy_value, settings_from
 
 SOMATIC_STATUSES = {"StrongSomatic", "LikelySomatic"}
 
@@ -63,11 +63,7 @@ class Settings:
 
     @classmethod
     def from_dict(cls, values: dict) -> Settings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown somatic evidence setting(s): {', '.join(unknown)}")
-        return cls(**values)
+        return settings_from(cls, values, "somatic evidence")
 
 
 Key = tuple[str, int, str, str]
