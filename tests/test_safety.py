@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -252,6 +253,24 @@ def test_stale_lock_is_cleared_only_when_owner_is_dead(tmp_path):
     assert not (smk / "locks").exists()
 
 
+def _kill_while_a_job_is_writing(proc: subprocess.Popen, workdir: Path) -> None:
+    """SIGKILL the run's process group at a moment when a job is running after the first
+    duplicate-marked BAM exists. The group is frozen (SIGSTOP) before looking, so a job cannot
+    finish between the check and the kill (the race that once made this test flaky)."""
+    incomplete = workdir / ".snakemake/incomplete"
+    deadline = time.time() + 300
+    while True:
+        assert proc.poll() is None and time.time() < deadline, "run ended before the kill"
+        if list((workdir / "results/mapping").glob("*.dedup.bam")):
+            os.killpg(proc.pid, signal.SIGSTOP)
+            if incomplete.is_dir() and list(incomplete.iterdir()):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return
+            os.killpg(proc.pid, signal.SIGCONT)
+        time.sleep(0.05)
+
+
 def test_kill_9_mid_run_resumes_to_identical_results(tmp_path, demo_run):
     """kill -9 of Snakemake and all its jobs during alignment; the same command resumes, and
     every variant record equals that of the uninterrupted run (determinism). The germline
@@ -271,13 +290,7 @@ def test_kill_9_mid_run_resumes_to_identical_results(tmp_path, demo_run):
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env
     )
-    deadline = time.time() + 300
-    while not list((tmp_path / "results/mapping").glob("*.dedup.bam")):
-        assert proc.poll() is None and time.time() < deadline, "run ended before the kill"
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert list((tmp_path / ".snakemake/incomplete").iterdir()), "a job was cut off mid-write"
+    _kill_while_a_job_is_writing(proc, tmp_path)
     resumed = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     assert resumed.returncode == 0, resumed.stdout[-3000:]
     assert "Removed the lock of an earlier run" in resumed.stdout + resumed.stderr
