@@ -12,6 +12,7 @@ demo: setup  ## run the workflow on the bundled test dataset
 	snakemake --profile profiles/test
 	@echo
 	@echo "MultiQC report:   results/multiqc/multiqc_report.html"
+	@echo "Sample reports:   results/report/index.html (FHIR bundles: results/fhir/, registry: results/registry/)"
 	@echo "Validation tables: results/validation/summary.tsv, results/validation/somatic_summary.tsv"
 	@cat results/validation/summary.tsv results/validation/somatic_summary.tsv
 

@@ -164,3 +164,12 @@ def write_bam(path: Path, reads: list[tuple[str, int, str, int]]) -> Path:
             bam.write(read)
     pysam.index(str(path))
     return path
+
+
+# The longest files first: the SLURM and S3 runs (several minutes each, partly waiting on a
+# scheduler or a storage server) then start at once on their own workers instead of last.
+SLOW_FILES = ("test_slurm.py", "test_cloud_storage.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=lambda item: item.path.name not in SLOW_FILES)

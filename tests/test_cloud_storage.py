@@ -10,7 +10,6 @@ profiles, which use exactly these storage settings, are dry-run against the same
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -71,8 +70,10 @@ def s3(tmp_path_factory):
     log.close()
 
 
-GERMLINE_CALLERS = ["bcftools", "freebayes"]
+GERMLINE_CALLERS = ["bcftools"]
 SOMATIC_CALLERS = ["freebayes"]
+# a germline sample with two lanes and a tumour/normal pair: every kind of job, fewest samples
+S3_SAMPLES = ["SIM01", "NA12878_T", "NA12878_N"]
 
 
 def launch_folder(tmp_path: Path) -> Path:
@@ -81,9 +82,12 @@ def launch_folder(tmp_path: Path) -> Path:
     workdir = tmp_path / "launch"
     (workdir / "config").mkdir(parents=True)
     for name in ("samples.tsv", "units.tsv"):
-        shutil.copy(SCENARIO / name, workdir / "config" / name)
+        sheet = pd.read_csv(SCENARIO / name, sep="\t", dtype=str, keep_default_na=False)
+        sheet = sheet[sheet["sample"].isin(S3_SAMPLES)]
+        sheet.to_csv(workdir / "config" / name, sep="\t", index=False)
     text = (SCENARIO / "config.yaml").read_text()
     cfg = yaml.safe_load(text.replace("tests/scenarios/bundled/", "config/"))
+    cfg["validation"] = {s: v for s, v in cfg["validation"].items() if s in S3_SAMPLES}
     # the callers whose results are compared below: storage is what this test proves, and every
     # caller's job uses storage the same way
     cfg["calling"]["callers"] = GERMLINE_CALLERS
@@ -162,15 +166,17 @@ def test_workflow_with_inputs_and_outputs_in_s3(s3, tmp_path, demo_run):
     assert sheets <= set(inputs.path)
     assert all(p.startswith("resources/test/") for p in data.path), list(data.path)[:3]
     local = pd.read_csv(demo_run / "results/manifest.tsv", sep="\t")
-    local_inputs = local[(local.role == "input") & ~local.path.str.endswith(".tsv")]
-    assert set(data.sha256) == set(local_inputs.sha256)
+    local_inputs = local[(local.role == "input") & ~local.path.str.endswith("samples.tsv")]
+    local_inputs = local_inputs[~local_inputs.path.str.endswith("units.tsv")]
+    assert set(data.sha256) <= set(local_inputs.sha256)
+    assert any("SIM01" in p for p in data.path) and any("NA12878" in p for p in data.path)
 
     # same variant records and validation figures as the local run
     compared = [
         f"results/{kind}/{caller}/{sample}.vcf.gz"
         for kind in ("calls", "annotated")
         for caller in GERMLINE_CALLERS
-        for sample in ("NA12878", "SIM01", "NA12878_N")
+        for sample in ("SIM01", "NA12878_N")
     ]
     compared += [
         "results/somatic/freebayes/NA12878_T.paired.vcf.gz",
@@ -186,7 +192,10 @@ def test_workflow_with_inputs_and_outputs_in_s3(s3, tmp_path, demo_run):
         target = fetched / table
         client.download_file(BUCKET, f"{PREFIX}/results/validation/{table}", str(target))
         local = pd.read_csv(demo_run / "results/validation" / table, sep="\t")
-        local = local[local["caller"].isin(callers)].reset_index(drop=True)
+        local = local[local["caller"].isin(callers)]
+        if "sample" in local.columns:
+            local = local[local["sample"].isin(S3_SAMPLES)]
+        local = local.reset_index(drop=True)
         pd.testing.assert_frame_equal(pd.read_csv(target, sep="\t"), local)
 
     # nothing with patient data stays on the launching machine; only the run record is local

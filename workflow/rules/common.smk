@@ -23,6 +23,7 @@ try:
     import dnaseq
     from dnaseq.core import manifest, preflight, provenance, runlock, sheets, versions
     from dnaseq.core.config_inputs import config_inputs, load_schema
+    from dnaseq.report import variants as report_variants
 except ImportError as err:
     raise WorkflowError(
         f"The workflow's Python package is not installed ({err}): run `make setup`, or "
@@ -202,6 +203,8 @@ def env_names():
         names.append("octopus")
     if config["annotation"]["tool"] in ("snpeff", "vep"):
         names.append(config["annotation"]["tool"])
+    if config["report"]["enabled"]:
+        names.append("report")
     return names
 
 
@@ -441,6 +444,178 @@ def panel_thresholds():
     depths = set(config["somatic"]["coverage"]["thresholds"])
     depths.add(config["somatic"]["tmb"]["min_depth"])
     return sorted(depths)
+
+
+# ---------------------------------------------------------------- clinical reports
+
+
+def report_germline_caller():
+    """The caller whose calls germline reports show (report.germline_caller, else the first)."""
+    return config["report"]["germline_caller"] or CALLERS[0]
+
+
+def report_somatic_caller():
+    """The somatic call set tumour reports show: report.somatic_caller, else the ensemble when
+    it runs, else the first somatic caller."""
+    return config["report"]["somatic_caller"] or somatic_outputs()[-1 if ensemble_active() else 0]
+
+
+def check_report_settings():
+    """Report callers that the run does not produce, and a malformed transcript list, stop the
+    run at start-up with the file and line."""
+    chosen = config["report"]["germline_caller"]
+    if chosen and chosen not in CALLERS:
+        raise WorkflowError(
+            f"report.germline_caller {chosen!r} is not in calling.callers {CALLERS}"
+        )
+    chosen = config["report"]["somatic_caller"]
+    if chosen and TUMORS and chosen not in somatic_outputs():
+        raise WorkflowError(
+            f"report.somatic_caller {chosen!r} is not one of the somatic call sets {somatic_outputs()}"
+        )
+    if config["report"]["transcripts"] and not REMOTE_STORAGE:
+        try:
+            report_variants.read_transcript_list(config["report"]["transcripts"])
+        except (OSError, ValueError) as err:
+            raise WorkflowError(f"report.transcripts: {err}") from None
+
+
+def report_vcf(caller, sample=None, tumor=None, mode=None):
+    """The annotated calls a report shows (the plain calls when annotation is off)."""
+    if tumor:
+        kind = "somatic/annotated" if annotation_active() else "somatic"
+        return f"results/{kind}/{caller}/{tumor}.{mode}.vcf.gz"
+    kind = "annotated" if annotation_active() else "calls"
+    return f"results/{kind}/{caller}/{sample}.vcf.gz"
+
+
+def report_coverage_inputs(sample):
+    """QC files of one sample's report: panel coverage for panel samples (tumours, normals)."""
+    files = {
+        "verdict": f"results/qc/gate/{sample}.verdict.json",
+        "stats": f"results/qc/samtools/{sample}.stats.txt",
+        "region_dist": f"results/qc/mosdepth/{sample}.mosdepth.region.dist.txt",
+    }
+    if sample in PANEL_SAMPLES:
+        files["region_dist"] = f"results/qc/panel/{sample}.mosdepth.region.dist.txt"
+        files["per_gene"] = f"results/qc/panel/{sample}.per_gene.tsv"
+        files["low_coverage"] = f"results/qc/panel/{sample}.low_coverage.bed"
+    return files
+
+
+def report_targets(sample):
+    """(BED, padding) restricting a report's variants: the panel for panel samples, else
+    targets.bed; (None, 0) for whole-territory calling."""
+    if sample in PANEL_SAMPLES:
+        return "results/reference/panel_targets.merged.bed", config["somatic"]["padding"]
+    if config["targets"]["bed"]:
+        return config["targets"]["bed"], config["targets"]["padding"]
+    return None, 0
+
+
+def report_gff():
+    """The GFF3 whose gene names reports use for transcripts not on the lab's list."""
+    tool = config["annotation"]["tool"]
+    gff = config["annotation"].get(tool, {}).get("gff3" if tool == "snpeff" else "gff", "")
+    return gff or None
+
+
+def sample_info_json(sample):
+    """What the sample sheet says of a sample, for its report (pseudonymous IDs only)."""
+    return json.dumps(
+        {
+            "patient": PATIENTS[sample],
+            "type": TYPES[sample],
+            "sex": sheets.column_values(samples, "sex", "unknown")[sample],
+            "purity": purity_of(sample),
+        }
+    )
+
+
+def report_ids():
+    """Every report of the run: one per germline/normal sample, one per tumour analysis."""
+    return list(GERMLINE_SAMPLES) + [f"{t}.{m}" for t, m in somatic_runs()]
+
+
+REPORT_OUT = {
+    "html": "results/report/{name}.html",
+    "tsv": "results/report/{name}.variants.tsv",
+    "xlsx": "results/report/{name}.variants.xlsx",
+    "json": "results/report/{name}.report.json",
+}
+
+
+def report_files(name):
+    return {k: v.format(name=name) for k, v in REPORT_OUT.items()}
+
+
+def report_shared_inputs():
+    files = {
+        "concordance": "results/qc/identity/concordance.tsv",
+        "sex_check": "results/qc/identity/sex_check.tsv",
+        "identity_ok": "results/qc/identity/identity.ok",
+        "provenance": "results/provenance/provenance.json",
+    }
+    if config["report"]["transcripts"]:
+        files["transcripts"] = config["report"]["transcripts"]
+    if report_gff():
+        files["genes"] = "results/report/transcript_genes.tsv"
+    return files
+
+
+def report_args(wildcards, input):
+    """Options naming the optional inputs the job has."""
+    options = {
+        "per_gene": "--per-gene",
+        "low_coverage": "--low-coverage",
+        "targets": "--targets",
+        "transcripts": "--transcripts",
+        "genes": "--transcript-genes",
+        "tmb": "--tmb",
+        "msi": "--msi",
+        "pair_check": "--pair-check",
+    }
+    return " ".join(
+        f"{flag} {shlex.quote(str(input[key]))}"
+        for key, flag in options.items()
+        if key in input.keys()
+    )
+
+
+def germline_report_inputs(wildcards):
+    s = wildcards.sample
+    bed, _ = report_targets(s)
+    return {
+        "vcf": report_vcf(report_germline_caller(), sample=s),
+        **report_coverage_inputs(s),
+        **report_shared_inputs(),
+        **({"targets": bed} if bed else {}),
+    }
+
+
+def tumor_report_inputs(wildcards):
+    t, m = wildcards.tumor, wildcards.mode
+    bed, _ = report_targets(t)
+    files = {
+        "vcf": report_vcf(report_somatic_caller(), tumor=t, mode=m),
+        **report_coverage_inputs(t),
+        **report_shared_inputs(),
+        "targets": bed,
+    }
+    if m == "paired":
+        files["pair_check"] = f"results/somatic/identity/{t}.pair_check.tsv"
+    if annotation_active():
+        files["tmb"] = f"results/somatic/tmb/{t}.{m}.json"
+    if config["somatic"]["msi"]["enabled"] and m == "paired":
+        files["msi"] = f"results/somatic/msi/{t}.{m}.txt"
+    return files
+
+
+REPORT_SETTINGS = json.dumps(
+    {
+        **{k: config["report"][k] for k in ("depth", "qc", "panel", "reference_build")},
+    }
+)
 
 
 # ---------------------------------------------------------------- compute resources

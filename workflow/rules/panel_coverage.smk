@@ -36,6 +36,7 @@ rule coverage_panel_mosdepth:
         regions="results/qc/panel/{sample}.regions.bed.gz",
         thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
         summary="results/qc/panel/{sample}.mosdepth.summary.txt",
+        region_dist="results/qc/panel/{sample}.mosdepth.region.dist.txt",
     log:
         "logs/panel/mosdepth/{sample}.log",
     benchmark:

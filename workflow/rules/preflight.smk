@@ -45,7 +45,6 @@ rule check_fastq_pair:
 
 rule check_reference_inputs:
     input:
-        config="results/provenance/config.json",
         fasta=REF,
         fai=REF_FAI,
         inputs=reference_checked_inputs(),
@@ -60,8 +59,13 @@ rule check_reference_inputs:
     threads: threads_for("check_reference_inputs")
     resources:
         **resources_for("check_reference_inputs"),
+    params:
+        # only what the check needs of the config: another setting changing reruns nothing here
+        checked=json.dumps(preflight.input_kinds(preflight.checked_inputs(config, CONFIG_SCHEMA))),
+        sliced="--sliced" if config["reference"]["sliced"] else "",
     message:
         "Checking the reference and every BED/VCF/GFF3 input against its contigs"
     shell:
-        "python -m dnaseq.steps preflight reference --config {input.config} --fasta {input.fasta}"
-        " --fai {input.fai} --inputs {input.inputs} --output {output} 2> {log}"
+        "python -m dnaseq.steps preflight reference --checked {params.checked:q} {params.sliced}"
+        " --fasta {input.fasta} --fai {input.fai} --inputs {input.inputs} --output {output}"
+        " 2> {log}"

@@ -467,20 +467,34 @@ def check_consistency(
 
     local_copies: where the workflow job finds these inputs, in checked_inputs() order (they
     differ from the config paths when inputs come from remote storage)."""
-    lengths = read_fai(fai)
     sliced = bool(config["reference"].get("sliced", False))
     inputs = checked_inputs(config, schema)
     paths = [i.path for i in inputs] if local_copies is None else list(local_copies)
-    if len(paths) != len(inputs):
-        raise ValueError(f"{len(paths)} local copies for {len(inputs)} checked inputs")
-    for item, path in zip(inputs, paths, strict=True):
-        if item.kind == "vcf":
-            limit = LARGE_VCF_RECORDS if item.large else None
-            check_vcf_against_reference(path, item.what, lengths, sliced, limit)
-        elif item.kind == "bed":
-            check_bed_against_reference(path, item.what, lengths)
+    check_input_contigs(input_kinds(inputs), paths, fai, sliced)
+
+
+def input_kinds(inputs: Sequence[ConfigInput]) -> list[dict]:
+    """What check_input_contigs needs of each checked input (kind, words, large), without the
+    rest of the config: the reference-consistency job reruns when these change, not when an
+    unrelated setting (a report threshold) does."""
+    return [{"kind": i.kind, "what": i.what, "large": i.large} for i in inputs]
+
+
+def check_input_contigs(
+    kinds: Sequence[dict], paths: Sequence[str], fai: str | Path, sliced: bool
+) -> None:
+    """Every BED/VCF/GFF3 of `paths` (described by `kinds`, same order) fits the reference."""
+    if len(paths) != len(kinds):
+        raise ValueError(f"{len(paths)} local copies for {len(kinds)} checked inputs")
+    lengths = read_fai(fai)
+    for item, path in zip(kinds, paths, strict=True):
+        if item["kind"] == "vcf":
+            limit = LARGE_VCF_RECORDS if item["large"] else None
+            check_vcf_against_reference(path, item["what"], lengths, sliced, limit)
+        elif item["kind"] == "bed":
+            check_bed_against_reference(path, item["what"], lengths)
         else:
-            check_gff_against_reference(path, lengths, item.what)
+            check_gff_against_reference(path, lengths, item["what"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
     pair.add_argument("fq2")
     pair.add_argument("--output", type=Path, required=True, help="JSON with the read count")
     ref = sub.add_parser("reference", help="deep check of the reference and all other inputs")
-    ref.add_argument("--config", type=Path, required=True, help="resolved config (YAML/JSON)")
+    ref.add_argument("--checked", required=True, help="JSON list: kind, what, large per input")
+    ref.add_argument("--sliced", action="store_true", help="config reference.sliced")
     ref.add_argument("--fasta", required=True)
     ref.add_argument("--fai", required=True)
     ref.add_argument("--output", type=Path, required=True)
@@ -509,9 +524,9 @@ def main(argv: list[str] | None = None) -> int:
             n = check_fastq_pair(args.fq1, args.fq2)
             args.output.write_text(json.dumps({"read_pairs": n}) + "\n")
         elif args.command == "reference":
-            config = yaml.safe_load(args.config.read_text())
             names = check_reference(args.fasta)
-            check_consistency(config, args.fai, args.inputs)
+            kinds = json.loads(args.checked)
+            check_input_contigs(kinds, args.inputs or [], args.fai, args.sliced)
             args.output.write_text(json.dumps({"contigs": len(names), "status": "ok"}) + "\n")
         else:
             run_all(args.config, args.deep)

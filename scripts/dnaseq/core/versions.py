@@ -22,6 +22,11 @@ ENV_TOOLS: dict[str, dict[str, str]] = {
     "snpeff": {"snpeff": "snpEff -version"},
     "vep": {"ensembl-vep": "vep --help | grep ensembl-vep"},
     "multiqc": {"multiqc": "multiqc --version"},
+    "report": {
+        "jinja2": "python -c 'import jinja2; print(jinja2.__version__)'",
+        "fhir.resources": "python -c 'import fhir.resources; print(fhir.resources.__version__)'",
+        "openpyxl": "python -c 'import openpyxl; print(openpyxl.__version__)'",
+    },
     "python": {
         "python": "python --version",
         "pysam": "python -c 'import pysam; print(pysam.__version__)'",

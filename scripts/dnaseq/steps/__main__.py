@@ -23,6 +23,11 @@ STEPS = {
     "somatic-validation": "dnaseq.steps.somatic_validation",
     "compare-calls": "dnaseq.steps.compare_calls",
     "qc-gate": "dnaseq.steps.qc_gate",
+    "clinical-report": "dnaseq.report.build",
+    "transcript-genes": "dnaseq.report.variants:transcript_genes_main",
+    "fhir-bundle": "dnaseq.report.fhir",
+    "report-index": "dnaseq.report.registry:index_main",
+    "registry": "dnaseq.report.registry:registry_main",
 }
 
 

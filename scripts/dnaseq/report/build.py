@@ -1,0 +1,205 @@
+"""One clinical report: gather its data (a JSON-ready dict), then write the HTML page, the variant
+table (TSV and XLSX) and the data itself (JSON, what the FHIR bundle, the index page and the
+registry export are made from).
+
+`python -m dnaseq.steps clinical-report --help` lists the inputs; the rules in
+workflow/rules/report.smk pass them. Sections are data functions here plus template blocks in
+workflow/report/sample.html.j2: a new section (SV/CNV, ...) is one function and one block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from dnaseq.report import qc, render, variants
+
+TRANSCRIPT_POLICY = (
+    "One transcript per variant: a transcript on the lab's list first, then MANE Select, then "
+    "Ensembl canonical, else the most severe annotation (marked as such)."
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--report-id", required=True)
+    p.add_argument("--sample", required=True)
+    p.add_argument("--kind", choices=["germline", "somatic"], required=True)
+    p.add_argument("--mode", choices=["paired", "tumor_only"], default=None)
+    p.add_argument("--normal", default="")
+    p.add_argument("--sample-info", required=True, help="JSON: patient, type, sex, purity")
+    p.add_argument("--vcf", type=Path, required=True)
+    p.add_argument("--caller", required=True)
+    p.add_argument("--callers", nargs="*", default=[])
+    p.add_argument("--annotator", required=True)
+    p.add_argument("--verdict", type=Path, required=True)
+    p.add_argument("--stats", type=Path, required=True)
+    p.add_argument("--region-dist", type=Path, required=True)
+    p.add_argument("--concordance", type=Path, required=True)
+    p.add_argument("--sex-check", type=Path, required=True)
+    p.add_argument("--pair-check", type=Path, default=None)
+    p.add_argument("--per-gene", type=Path, default=None)
+    p.add_argument("--low-coverage", type=Path, default=None)
+    p.add_argument("--targets", type=Path, default=None)
+    p.add_argument("--target-padding", type=int, default=0)
+    p.add_argument("--tmb", type=Path, default=None)
+    p.add_argument("--msi", type=Path, default=None)
+    p.add_argument("--msi-high-score", type=float, default=20)
+    p.add_argument("--transcripts", default="")
+    p.add_argument("--transcript-genes", default="", help="TSV transcript -> gene (from GFF3)")
+    p.add_argument("--provenance", type=Path, required=True)
+    p.add_argument("--settings", required=True, help="JSON: the config's report section")
+    p.add_argument("--multiqc-link", default="../multiqc/multiqc_report.html")
+    p.add_argument("--html", type=Path, required=True)
+    p.add_argument("--tsv", type=Path, required=True)
+    p.add_argument("--xlsx", type=Path, required=True)
+    p.add_argument("--json", type=Path, required=True)
+    return p.parse_args(argv)
+
+
+def provenance_block(path: Path, report_id: str) -> dict:
+    """Versions, checksums and an analysis ID (a hash of the provenance record and the report
+    ID: the same inputs, configuration and software give the same ID)."""
+    data = json.loads(path.read_text())
+    digest = hashlib.sha256(path.read_bytes() + report_id.encode()).hexdigest()[:16]
+    return {
+        "analysis_id": digest,
+        "workflow_version": data["workflow_version"],
+        "snakemake_version": data["snakemake_version"],
+        "config_sha256": data["config_sha256"],
+        "reference_path": data["reference"]["path"],
+        "reference_sha256": data["reference"]["sha256"],
+        "tool_versions": data["tool_versions"],
+    }
+
+
+def biomarkers(tmb: Path | None, msi: Path | None, msi_high_score: float = 20) -> dict:
+    """TMB and MSI with their units and territory, when computed."""
+    result: dict[str, dict] = {}
+    if tmb:
+        data = json.loads(tmb.read_text())
+        result["tmb"] = {
+            "value": data["tmb_per_mb"],
+            "unit": "mutations/Mb",
+            "variants": data["nonsynonymous_coding_variants"],
+            "territory_bp": data["callable_bp"],
+            "territory": (
+                f"{data['callable_bp']} bp of panel targets at >= "
+                f"{data['settings']['min_depth']}x in the tumour"
+            ),
+            "caller": data["settings"]["caller"],
+        }
+    if msi:
+        result["msi"] = msi_result(msi, msi_high_score)
+    return result
+
+
+def msi_result(path: Path, high_score: float) -> dict:
+    """MSIsensor-pro's output (a header, then total sites, unstable sites, % unstable)."""
+    lines = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
+    if len(lines) < 2 or len(lines[1]) < 3:
+        raise ValueError(f"{path}: not an MSIsensor-pro result (header + one row of 3 values)")
+    total, unstable, score = int(lines[1][0]), int(lines[1][1]), float(lines[1][2])
+    return {
+        "score": score,
+        "sites": total,
+        "unstable_sites": unstable,
+        "status": "MSI-H" if score >= high_score else "MSS",
+        "threshold": high_score,
+    }
+
+
+def coverage_block(args: argparse.Namespace, territory: str) -> dict:
+    return {
+        "territory": territory,
+        "genes": qc.gene_coverage(args.per_gene) if args.per_gene else [],
+        "low_regions": qc.low_coverage_regions(args.low_coverage) if args.low_coverage else [],
+    }
+
+
+def build(args: argparse.Namespace) -> dict:
+    """All the report's data, JSON-ready."""
+    settings = json.loads(args.settings)
+    info = json.loads(args.sample_info)
+    territory = "panel targets" if args.per_gene else "callable territory"
+    metrics = [
+        *qc.gate_metrics(args.verdict),
+        *qc.report_metrics(args.stats, args.region_dist, settings, territory),
+        *qc.identity_metrics(args.sample, args.concordance, args.sex_check, args.pair_check),
+    ]
+    listed = variants.read_transcript_list(args.transcripts)
+    targets = variants.read_targets(args.targets, args.target_padding) if args.targets else None
+    rows = variants.variant_rows(
+        args.vcf,
+        args.sample,
+        listed,
+        targets,
+        somatic=args.kind == "somatic",
+        gene_names=variants.read_transcript_genes(args.transcript_genes),
+    )
+    passed = [r.as_dict() for r in rows if r.filter == "PASS"]
+    filtered = [r.as_dict() for r in rows if r.filter != "PASS"]
+    analysis = "germline" if args.kind == "germline" else f"somatic, {args.mode.replace('_', '-')}"
+    return {
+        "report_id": args.report_id,
+        "sample": args.sample,
+        "patient": info.get("patient", ""),
+        "sample_type": info.get("type", ""),
+        "sex": info.get("sex", ""),
+        "purity": info.get("purity"),
+        "kind": args.kind,
+        "mode": args.mode or "",
+        "analysis": analysis,
+        "matched_normal": args.normal,
+        "analysis_date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "reference_build": settings.get("reference_build") or "unspecified",
+        "caller": args.caller,
+        "callers": args.callers,
+        "annotator": args.annotator,
+        "panel": {"name": "", "version": "", **settings.get("panel", {})},
+        "transcript_policy": TRANSCRIPT_POLICY,
+        "transcript_list": Path(args.transcripts).name if args.transcripts else "",
+        "verdict": qc.overall(metrics),
+        "qc": [m.as_dict() for m in metrics],
+        "coverage": coverage_block(args, territory),
+        "variants": passed,
+        "filtered": filtered,
+        "variant_territory": "panel targets" if targets else "whole callable territory",
+        "biomarkers": biomarkers(args.tmb, args.msi, args.msi_high_score),
+        "provenance": provenance_block(args.provenance, args.report_id),
+        "multiqc_link": args.multiqc_link,
+    }
+
+
+def write_tables(data: dict, tsv: Path, xlsx: Path) -> None:
+    """The variant table (PASS, then filtered) for spreadsheets and interpretation tools."""
+    table = pd.DataFrame(data["variants"] + data["filtered"], columns=variants.COLUMNS)
+    table.insert(0, "report_id", data["report_id"])
+    table.to_csv(tsv, sep="\t", index=False)
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name="variants", index=False)
+        pd.DataFrame(data["qc"]).to_excel(writer, sheet_name="qc", index=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    data = build(args)
+    args.json.write_text(json.dumps(data, indent=1, default=str) + "\n")
+    write_tables(data, args.tsv, args.xlsx)
+    args.html.write_text(render.sample_page(data))
+    print(
+        f"{args.report_id}: {data['verdict']}, {len(data['variants'])} PASS variants,"
+        f" {len(data['filtered'])} filtered",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The clinical reports of the bundled run: HTML pages opened in a real browser (Debian's
+chromium, headless, via selenium + chromium-driver), variant tables, FHIR bundles validated with
+fhir.resources, the registry tables; and a QC threshold from the config turning a report FAIL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pysam
+import pytest
+import yaml
+
+from conftest import snakemake
+from dnaseq.report import fhir, variants
+
+GERMLINE = ["NA12878", "SIM01", "NA12878_N"]
+TUMOUR_REPORTS = ["NA12878_T.paired", "NA12878_T.tumor_only"]
+REPORTS = GERMLINE + TUMOUR_REPORTS
+
+
+def report_data(run: Path, name: str) -> dict:
+    return json.loads((run / f"results/report/{name}.report.json").read_text())
+
+
+def pass_records_in_vcf(vcf: Path, sample: str, targets: dict | None, somatic: bool) -> set:
+    """(chrom, pos, ref, alt) of the PASS alleles the sample carries, read straight from the VCF
+    (independently of the report code's row building)."""
+    found = set()
+    with pysam.VariantFile(str(vcf)) as handle:
+        for rec in handle:
+            if list(rec.filter.keys()) != ["PASS"]:
+                continue
+            if targets is not None and variants.target_of(targets, rec.chrom, rec.pos) is None:
+                continue
+            gt = rec.samples[sample]["GT"] or ()
+            for i, alt in enumerate(rec.alts or (), start=1):
+                if somatic or i in gt:
+                    found.add((rec.chrom, rec.pos, rec.ref, alt))
+    return found
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_report_matches_its_calls(demo_run, name):
+    data = report_data(demo_run, name)
+    somatic = data["kind"] == "somatic"
+    if somatic:
+        vcf = demo_run / f"results/somatic/annotated/ensemble/{name}.vcf.gz"
+    else:
+        vcf = demo_run / f"results/annotated/{data['caller']}/{name}.vcf.gz"
+    panel = data["sample"].startswith("NA12878_")
+    targets = (
+        variants.read_targets(demo_run / "results/reference/panel_targets.merged.bed", 50)
+        if panel
+        else None
+    )
+    want = pass_records_in_vcf(vcf, data["sample"], targets, somatic)
+    got = {(v["chrom"], v["pos"], v["ref"], v["alt"]) for v in data["variants"]}
+    assert got == want and len(want) >= (5 if somatic or name == "SIM01" else 1)
+    # the table beside the page: the same rows, TSV and XLSX alike
+    tsv = pd.read_csv(demo_run / f"results/report/{name}.variants.tsv", sep="\t")
+    xlsx = pd.read_excel(demo_run / f"results/report/{name}.variants.xlsx", sheet_name="variants")
+    assert len(tsv) == len(xlsx) == len(data["variants"]) + len(data["filtered"])
+    assert list(tsv.columns) == list(xlsx.columns)
+    assert (tsv["filter"] == "PASS").sum() == len(want)
+    # the header names the pseudonymous IDs and nothing else about the person
+    assert data["sample"] == name.split(".")[0] and data["patient"] in ("NA12878", "SIM01")
+    assert data["verdict"] in ("PASS", "WARN")
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_fhir_bundle_is_valid_and_holds_one_observation_per_reported_variant(demo_run, name):
+    bundle = json.loads((demo_run / f"results/fhir/{name}.json").read_text())
+    fhir.validate(bundle)  # fhir.resources R4B models + the IG's required codes
+    data = report_data(demo_run, name)
+    observations = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+    ]
+    variant_obs = [o for o in observations if o["code"]["coding"][0]["code"] == "69548-6"]
+    assert len(variant_obs) == len(data["variants"])
+    positions = sorted(
+        next(
+            c["valueRange"]["low"]["value"]
+            for c in o["component"]
+            if c["code"]["coding"][0]["code"] == "81254-5"
+        )
+        for o in variant_obs
+    )
+    assert positions == sorted(v["pos"] for v in data["variants"])
+    tmb = [o for o in observations if o["code"]["coding"][0]["code"] == "94076-7"]
+    assert len(tmb) == (1 if data["kind"] == "somatic" else 0)
+    patient = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    )
+    assert patient["identifier"][0]["value"] == data["patient"] and "name" not in patient
+
+
+def test_registry_tables_hold_every_tumour_variant(demo_run):
+    variants_tsv = pd.read_csv(demo_run / "results/registry/somatic_variants.tsv", sep="\t")
+    parquet = pd.read_parquet(demo_run / "results/registry/somatic_variants.parquet")
+    assert len(variants_tsv) == len(parquet)
+    want = sum(len(report_data(demo_run, n)["variants"]) for n in TUMOUR_REPORTS)
+    assert len(variants_tsv) == want > 0
+    assert set(variants_tsv["analysis_mode"]) == {"paired", "tumor_only"}
+    assert set(variants_tsv["patient_id"]) == {"NA12878"}
+    tumours = pd.read_parquet(demo_run / "results/registry/tumours.parquet")
+    assert sorted(tumours["analysis_mode"]) == ["paired", "tumor_only"]
+    assert tumours["panel_name"].tolist() == ["synthetic test panel"] * 2
+
+
+# ------------------------------------------------------------------ in a real browser
+
+
+def browser(tmp_path: Path):
+    """Headless chromium with its console and network logs; skips where chromium is absent."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    chromium = shutil.which("chromium")
+    driver_path = shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.skip("chromium + chromium-driver are not installed (make setup installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
+                f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    service = webdriver.ChromeService(executable_path=driver_path)
+    return webdriver.Chrome(options=options, service=service)
+
+
+def requested_urls(driver) -> list[str]:
+    """URLs the page requested over the network or from files (inline data: URLs and chromium's
+    own chrome:// pages, e.g. its new-tab page at start-up, are not counted)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            if not url.startswith(("chrome:", "chrome-untrusted:", "devtools:", "about:", "data:")):
+                urls.append(url)
+    return urls
+
+
+def open_report(driver, page: Path):
+    driver.get_log("performance")  # drop what came before this page
+    driver.get_log("browser")
+    driver.get(page.as_uri())
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    assert errors == [], errors
+    assert set(requested_urls(driver)) == {page.as_uri()}, "the page asked for another file"
+
+
+def test_reports_in_a_browser_offline_and_sortable(demo_run, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver = browser(tmp_path)
+    try:
+        for name in ("SIM01", "NA12878_T.paired"):
+            open_report(driver, demo_run / f"results/report/{name}.html")
+            data = report_data(demo_run, name)
+            assert driver.find_element(By.ID, "sample-id").text == data["sample"]
+            banner = driver.find_element(By.ID, "overall-verdict").text
+            assert data["verdict"] in banner
+            table = driver.find_element(By.ID, "variants")
+            rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+            assert len(rows) == len(data["variants"])
+            shown = {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows}
+            assert shown == {f"{v['chrom']}:{v['pos']}" for v in data["variants"]}
+            # sorting: the Position header, twice, gives descending positions
+            header = table.find_elements(By.TAG_NAME, "th")[1]
+            header.click()
+            header.click()
+            positions = [
+                int(r.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-value"))
+                for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+            ]
+            assert positions == sorted(positions, reverse=True) and len(set(positions)) > 1
+            # filtered variants are folded away
+            assert not driver.find_element(By.ID, "filtered").is_displayed()
+            driver.save_screenshot(str(tmp_path / f"{name}.png"))
+            assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+        open_report(driver, demo_run / "results/report/index.html")
+        index_rows = driver.find_elements(By.CSS_SELECTOR, "#reports tbody tr")
+        assert len(index_rows) == len(REPORTS)
+    finally:
+        driver.quit()
+
+
+def test_a_failing_qc_threshold_makes_the_report_fail(demo_run, tmp_path):
+    """A copy of the finished demo run, one report.qc level tightened in its config: only the
+    reports are redone, and SIM01's shows FAIL in the browser, first on the index page."""
+    from selenium.webdriver.common.by import By
+
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run, symlinks=True)
+    cfg = yaml.safe_load((demo_run / "config.yaml").read_text())
+    cfg["report"]["qc"]["max_duplicate_fraction"] = {"warn": 0.00001, "fail": 0.0001}
+    (run / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    plan = snakemake(run, run / "config.yaml", "-n", "--quiet", "rules")
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    redone = {line.split()[0] for line in plan.stdout.splitlines()[2:] if line.strip()}
+    assert "map_reads_bwa" not in redone and "report_germline_sample" in redone
+    snakemake(run, run / "config.yaml", check=True)
+    data = report_data(run, "SIM01")
+    assert data["verdict"] == "FAIL"
+    metric = next(m for m in data["qc"] if m["name"] == "duplicate_fraction")
+    assert metric["verdict"] == "FAIL" and metric["threshold"].endswith("FAIL if > 0.0001")
+    driver = browser(tmp_path)
+    try:
+        open_report(driver, run / "results/report/SIM01.html")
+        banner = driver.find_element(By.ID, "overall-verdict")
+        assert "FAIL" in banner.text and "NOT adequate" in banner.text
+        driver.save_screenshot(str(tmp_path / "SIM01-fail.png"))
+        open_report(driver, run / "results/report/index.html")
+        first = driver.find_element(By.CSS_SELECTOR, "#reports tbody tr")
+        assert "FAIL" in first.text
+    finally:
+        driver.quit()
+    fhir.validate(json.loads((run / "results/fhir/SIM01.json").read_text()))

@@ -1,0 +1,182 @@
+# Clinical reports: one HTML page, variant table (TSV, XLSX) and data JSON per germline/normal
+# sample and per tumour analysis; a FHIR R4 Genomics Reporting bundle per report; the cohort
+# index page; the cancer registry tables. Templates in workflow/report/, data in
+# scripts/dnaseq/report/.
+
+check_report_settings()
+
+REPORT_ENV = "../../envs/report.yaml"
+
+
+rule report_transcript_genes:
+    input:
+        report_gff() or [],
+    output:
+        "results/report/transcript_genes.tsv",
+    log:
+        "logs/report/transcript_genes.log",
+    benchmark:
+        "logs/benchmarks/report_transcript_genes/transcript_genes.tsv"
+    conda:
+        REPORT_ENV
+    threads: threads_for("report_transcript_genes")
+    resources:
+        **resources_for("report_transcript_genes"),
+    message:
+        "Listing the gene of every transcript in the GFF3 (gene names of the reports)"
+    shell:
+        "python -m dnaseq.steps transcript-genes {input:q} {output:q} 2> {log}"
+
+
+rule report_germline_sample:
+    input:
+        unpack(germline_report_inputs),
+    output:
+        **report_files("{sample}"),
+    log:
+        "logs/report/{sample}.log",
+    benchmark:
+        "logs/benchmarks/report_germline_sample/{sample}.tsv"
+    conda:
+        REPORT_ENV
+    threads: threads_for("report_germline_sample")
+    resources:
+        **resources_for("report_germline_sample"),
+    params:
+        info=lambda w: sample_info_json(w.sample),
+        caller=report_germline_caller(),
+        callers=" ".join(CALLERS),
+        annotator=config["annotation"]["tool"],
+        padding=lambda w: report_targets(w.sample)[1],
+        settings=REPORT_SETTINGS,
+        optional=report_args,
+    message:
+        "Writing the clinical report of {wildcards.sample} (germline)"
+    shell:
+        "python -m dnaseq.steps clinical-report --report-id {wildcards.sample}"
+        " --sample {wildcards.sample} --kind germline --sample-info {params.info:q}"
+        " --vcf {input.vcf} --caller {params.caller} --callers {params.callers}"
+        " --annotator {params.annotator} --verdict {input.verdict} --stats {input.stats}"
+        " --region-dist {input.region_dist} --concordance {input.concordance}"
+        " --sex-check {input.sex_check} --provenance {input.provenance}"
+        " --target-padding {params.padding} --settings {params.settings:q} {params.optional}"
+        " --html {output.html} --tsv {output.tsv} --xlsx {output.xlsx} --json {output.json}"
+        " 2> {log}"
+
+
+rule report_tumor:
+    input:
+        unpack(tumor_report_inputs),
+    output:
+        **report_files("{tumor}.{mode}"),
+    log:
+        "logs/report/{tumor}.{mode}.log",
+    benchmark:
+        "logs/benchmarks/report_tumor/{tumor}.{mode}.tsv"
+    conda:
+        REPORT_ENV
+    threads: threads_for("report_tumor")
+    resources:
+        **resources_for("report_tumor"),
+    params:
+        info=lambda w: sample_info_json(w.tumor),
+        normal=lambda w: normal_of(w) or "",
+        caller=report_somatic_caller(),
+        callers=" ".join(config["somatic"]["callers"]),
+        annotator=config["annotation"]["tool"],
+        padding=config["somatic"]["padding"],
+        msi_high=config["somatic"]["msi"]["high_score"],
+        settings=REPORT_SETTINGS,
+        optional=report_args,
+    message:
+        "Writing the clinical report of {wildcards.tumor} ({wildcards.mode})"
+    shell:
+        "python -m dnaseq.steps clinical-report --report-id {wildcards.tumor}.{wildcards.mode}"
+        " --sample {wildcards.tumor} --kind somatic --mode {wildcards.mode}"
+        " --normal '{params.normal}' --sample-info {params.info:q}"
+        " --vcf {input.vcf} --caller {params.caller} --callers {params.callers}"
+        " --annotator {params.annotator} --verdict {input.verdict} --stats {input.stats}"
+        " --region-dist {input.region_dist} --concordance {input.concordance}"
+        " --sex-check {input.sex_check} --provenance {input.provenance}"
+        " --target-padding {params.padding} --msi-high-score {params.msi_high}"
+        " --settings {params.settings:q} {params.optional}"
+        " --html {output.html} --tsv {output.tsv} --xlsx {output.xlsx} --json {output.json}"
+        " 2> {log}"
+
+
+rule fhir_bundle:
+    input:
+        "results/report/{name}.report.json",
+    output:
+        "results/fhir/{name}.json",
+    log:
+        "logs/report/fhir/{name}.log",
+    benchmark:
+        "logs/benchmarks/fhir_bundle/{name}.tsv"
+    wildcard_constraints:
+        name="|".join(map(re.escape, report_ids())) or "NO_REPORTS",
+    conda:
+        REPORT_ENV
+    threads: threads_for("fhir_bundle")
+    resources:
+        **resources_for("fhir_bundle"),
+    params:
+        settings=json.dumps(config["report"]["fhir"]),
+    message:
+        "Writing the FHIR Genomics Reporting bundle of {wildcards.name}"
+    shell:
+        "python -m dnaseq.steps fhir-bundle --report {input} --settings {params.settings:q}"
+        " --output {output} 2> {log}"
+
+
+rule report_index:
+    input:
+        expand("results/report/{name}.report.json", name=report_ids()),
+    output:
+        "results/report/index.html",
+    log:
+        "logs/report/index.log",
+    benchmark:
+        "logs/benchmarks/report_index/index.tsv"
+    conda:
+        REPORT_ENV
+    threads: threads_for("report_index")
+    resources:
+        **resources_for("report_index"),
+    message:
+        "Writing the index page of the sample reports"
+    shell:
+        "python -m dnaseq.steps report-index --reports {input} --output {output} 2> {log}"
+
+
+rule registry_export:
+    input:
+        [f"results/report/{t}.{m}.report.json" for t, m in somatic_runs()],
+    output:
+        variants="results/registry/somatic_variants.tsv",
+        variants_parquet="results/registry/somatic_variants.parquet",
+        tumours="results/registry/tumours.tsv",
+        tumours_parquet="results/registry/tumours.parquet",
+    log:
+        "logs/report/registry.log",
+    benchmark:
+        "logs/benchmarks/registry_export/registry.tsv"
+    conda:
+        REPORT_ENV
+    threads: threads_for("registry_export")
+    resources:
+        **resources_for("registry_export"),
+    message:
+        "Writing the cancer registry tables (somatic variants, tumours)"
+    shell:
+        "python -m dnaseq.steps registry --reports {input} --variants {output.variants}"
+        " --tumours {output.tumours} 2> {log}"
+
+
+if config["report"]["enabled"]:
+    deliver([rules.report_germline_sample.output[k] for k in REPORT_OUT], sample=GERMLINE_SAMPLES)
+    deliver([rules.report_tumor.output[k] for k in REPORT_OUT], somatic_run_wildcards())
+    deliver(rules.fhir_bundle.output, name=report_ids())
+    deliver(rules.report_index.output)
+    if TUMORS:
+        deliver(rules.registry_export.output)
