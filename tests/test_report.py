@@ -219,3 +219,24 @@ def test_a_failing_qc_threshold_makes_the_report_fail(demo_run, tmp_path):
     finally:
         driver.quit()
     fhir.validate(json.loads((run / "results/fhir/SIM01.json").read_text()))
+
+
+def test_snakemake_report_holds_the_clinical_reports_and_validation(demo_run, tmp_path):
+    """`snakemake --report results/report.zip`: MultiQC, every clinical report page and the
+    validation tables, each with its caption."""
+    import zipfile
+
+    archive = tmp_path / "report.zip"
+    proc = snakemake(demo_run, demo_run / "config.yaml", "--report", str(archive))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    names = zipfile.ZipFile(archive).namelist()
+    for wanted in ["multiqc_report.html", "summary.tsv", "somatic_summary.tsv"] + [
+        f"{name}.html" for name in REPORTS
+    ]:
+        assert any(n.endswith(f"/{wanted}") for n in names), wanted
+    text = "".join(
+        zipfile.ZipFile(archive).read(n).decode(errors="replace")
+        for n in names
+        if n.endswith(".js") or n.endswith("report.html")
+    )
+    assert "Clinical report of tumour NA12878_T" in text

@@ -545,8 +545,12 @@ REPORT_OUT = {
 }
 
 
-def report_files(name):
-    return {k: v.format(name=name) for k, v in REPORT_OUT.items()}
+def report_files(name, **page):
+    """The outputs of one report; the HTML page goes into `snakemake --report` with `page`
+    (caption, category, ...)."""
+    files = {k: v.format(name=name) for k, v in REPORT_OUT.items()}
+    files["html"] = report(files["html"], **page)
+    return files
 
 
 def report_shared_inputs():

@@ -172,7 +172,11 @@ rule report_multiqc:
         lambda w: MULTIQC_INPUTS,
         config=workflow.source_path("../../config/multiqc_config.yaml"),
     output:
-        "results/multiqc/multiqc_report.html",
+        report(
+            "results/multiqc/multiqc_report.html",
+            caption="../report/captions/multiqc.rst",
+            category="Quality control",
+        ),
     log:
         "logs/qc/multiqc.log",
     benchmark:

@@ -32,7 +32,13 @@ rule report_germline_sample:
     input:
         unpack(germline_report_inputs),
     output:
-        **report_files("{sample}"),
+        **report_files(
+            "{sample}",
+            caption="../report/captions/clinical_report.rst",
+            category="Clinical reports",
+            subcategory="Germline and normal samples",
+            labels={"sample": "{sample}"},
+        ),
     log:
         "logs/report/{sample}.log",
     benchmark:
@@ -68,7 +74,13 @@ rule report_tumor:
     input:
         unpack(tumor_report_inputs),
     output:
-        **report_files("{tumor}.{mode}"),
+        **report_files(
+            "{tumor}.{mode}",
+            caption="../report/captions/tumor_report.rst",
+            category="Clinical reports",
+            subcategory="Tumours",
+            labels={"tumour": "{tumor}", "mode": "{mode}"},
+        ),
     log:
         "logs/report/{tumor}.{mode}.log",
     benchmark:

@@ -57,7 +57,11 @@ rule summarise_validation:
             sample=validated_samples(),
         ),
     output:
-        "results/validation/summary.tsv",
+        report(
+            "results/validation/summary.tsv",
+            caption="../report/captions/validation.rst",
+            category="Validation",
+        ),
     log:
         "logs/validation/summary.log",
     benchmark:
@@ -79,7 +83,11 @@ rule summarise_somatic_validation:
     input:
         calls=somatic_validation_inputs(),
     output:
-        "results/validation/somatic_summary.tsv",
+        report(
+            "results/validation/somatic_summary.tsv",
+            caption="../report/captions/somatic_validation.rst",
+            category="Validation",
+        ),
     log:
         "logs/validation/somatic_summary.log",
     benchmark:
