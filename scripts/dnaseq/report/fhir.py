@@ -131,22 +131,13 @@ def variant_observation(v: dict, report: dict, refs: dict) -> dict:
                 valueCodeableConcept=coding(LOINC, *ZYGOSITY[v["zygosity"]]),
             )
         )
-    if v["vaf"] is not None:
-        components.append(
-            component(
-                "81258-6",
-                "Sample variant allelic frequency [NFr]",
-                valueQuantity={"value": v["vaf"], "system": UCUM, "code": "1", "unit": "1"},
-            )
-        )
-    if v["depth"] is not None:
-        components.append(
-            component(
-                "82121-5",
-                "Allelic read depth",
-                valueQuantity={"value": v["depth"], "system": UCUM, "code": "1", "unit": "1"},
-            )
-        )
+    for code, display, value in (
+        ("81258-6", "Sample variant allelic frequency [NFr]", v["vaf"]),
+        ("82121-5", "Allelic read depth", v["depth"]),
+    ):
+        if value is not None:
+            quantity = {"value": value, "system": UCUM, "code": "1", "unit": "1"}
+            components.append(component(code, display, valueQuantity=quantity))
     return {
         "resourceType": "Observation",
         "meta": {"profile": [f"{IG}/variant"]},

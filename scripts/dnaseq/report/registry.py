@@ -17,26 +17,9 @@ import pandas as pd
 
 from dnaseq.report import render
 
-VARIANT_COLUMNS = [
-    "patient_id",
-    "tumour_id",
-    "analysis_mode",
-    "matched_normal",
-    "chrom",
-    "pos",
-    "ref",
-    "alt",
-    "target",
-    "gene",
-    "transcript",
-    "hgvs_c",
-    "hgvs_p",
-    "consequence",
-    "vaf",
-    "depth",
-    "alt_depth",
-    "caller",
-    "callers",
+# identifiers and context every row of both tables carries (see common())
+ID_COLUMNS = ["patient_id", "tumour_id", "analysis_mode", "matched_normal"]
+CONTEXT_COLUMNS = [
     "panel_name",
     "panel_version",
     "reference_build",
@@ -44,23 +27,17 @@ VARIANT_COLUMNS = [
     "analysis_id",
     "qc_verdict",
 ]
+VARIANT_COLUMNS = [
+    *ID_COLUMNS,
+    *("chrom", "pos", "ref", "alt", "target", "gene", "transcript", "hgvs_c", "hgvs_p"),
+    *("consequence", "vaf", "depth", "alt_depth", "caller", "callers"),
+    *CONTEXT_COLUMNS,
+]
 TUMOUR_COLUMNS = [
-    "patient_id",
-    "tumour_id",
-    "analysis_mode",
-    "matched_normal",
-    "purity",
-    "tmb_per_mb",
-    "tmb_variants",
-    "tmb_territory_bp",
-    "msi_status",
+    *ID_COLUMNS,
+    *("purity", "tmb_per_mb", "tmb_variants", "tmb_territory_bp", "msi_status"),
     "reported_variants",
-    "panel_name",
-    "panel_version",
-    "reference_build",
-    "workflow_version",
-    "analysis_id",
-    "qc_verdict",
+    *CONTEXT_COLUMNS,
 ]
 
 
