@@ -39,6 +39,7 @@ include: "workflow/rules/annotation.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/identity.smk"
+include: "workflow/rules/sv.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/report.smk"
 

@@ -203,6 +203,10 @@ def env_names():
         names.append("octopus")
     if config["annotation"]["tool"] in ("snpeff", "vep"):
         names.append(config["annotation"]["tool"])
+    if config["sv"]["enabled"]:
+        names += [c for c in SV_CALLERS]
+        if config["validation_sv"]:
+            names.append("truvari")
     if config["report"]["enabled"]:
         names.append("report")
     return names
@@ -444,6 +448,13 @@ def panel_thresholds():
     depths = set(config["somatic"]["coverage"]["thresholds"])
     depths.add(config["somatic"]["tmb"]["min_depth"])
     return sorted(depths)
+
+
+# ---------------------------------------------------------------- structural variants
+
+SV_CALLERS = list(config["sv"]["callers"])
+SV_SAMPLES = [s for s in SAMPLES if TYPES[s] == "germline"] if config["sv"]["enabled"] else []
+SV_VALIDATED = [s for s in config["validation_sv"] if s in SV_SAMPLES]
 
 
 # ---------------------------------------------------------------- clinical reports

@@ -112,6 +112,9 @@ rule make_intervals:
     params:
         targets=lambda w, input: f"--targets {input.targets} " if input.targets else "",
         padding=config["targets"]["padding"],
+        # the number of chunks: a changed calling.scatter must redo the split (the outputs
+        # of a smaller scatter already exist and would otherwise be taken as up to date)
+        chunks=len(CHUNKS),
     message:
         "Splitting the callable territory into scatter chunks"
     shell:

@@ -51,6 +51,8 @@ rule split_somatic_targets:
     threads: threads_for("split_somatic_targets")
     resources:
         **resources_for("split_somatic_targets"),
+    params:
+        chunks=len(SOMATIC_CHUNKS),  # a changed somatic.scatter redoes the split
     message:
         "Splitting the padded panel targets into chunks for LoFreq/VarDict"
     shell:

@@ -22,6 +22,10 @@ ENV_TOOLS: dict[str, dict[str, str]] = {
     "snpeff": {"snpeff": "snpEff -version"},
     "vep": {"ensembl-vep": "vep --help | grep ensembl-vep"},
     "multiqc": {"multiqc": "multiqc --version"},
+    "delly": {"delly": "delly --version", "bcftools": "bcftools --version"},
+    "tiddit": {"tiddit": "tiddit --help | head -n 1", "bcftools": "bcftools --version"},
+    "manta": {"manta": "configManta.py --version"},
+    "truvari": {"truvari": "truvari version"},
     "report": {
         "jinja2": "python -c 'import jinja2; print(jinja2.__version__)'",
         "fhir.resources": "python -c 'import fhir.resources; print(fhir.resources.__version__)'",

@@ -28,6 +28,10 @@ STEPS = {
     "fhir-bundle": "dnaseq.report.fhir",
     "report-index": "dnaseq.report.registry:index_main",
     "registry": "dnaseq.report.registry:registry_main",
+    "sv-merge": "dnaseq.steps.sv_merge",
+    "sv-counts": "dnaseq.steps.sv_merge:counts_main",
+    "tiddit-no-calls": "dnaseq.steps.sv_merge:tiddit_no_calls_main",
+    "sv-validation": "dnaseq.steps.sv_validation",
 }
 
 
