@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(bwa samtools bcftools tabix fastp mosdepth libhts-dev freebayes snpeff
   picard-tools bedtools dwgsim default-jre-headless make git
-  libwww-perl chromium chromium-driver)  # chromium: browser test of the reports; libwww-perl: LWP::Simple, which VEP loads (its installer leaves it to recommends)
+  libwww-perl chromium chromium-driver delly tiddit cnvkit)  # chromium: browser test of the reports; libwww-perl: LWP::Simple, which VEP loads (its installer leaves it to recommends)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

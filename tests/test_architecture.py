@@ -180,4 +180,4 @@ def test_deploys_as_a_module_with_snakedeploy(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     counts = job_counts(proc.stdout)
-    assert counts["map_reads_bwa"] == 5 and counts["write_manifest"] == 1
+    assert counts["map_reads_bwa"] == 6 and counts["write_manifest"] == 1

@@ -30,21 +30,21 @@ def gatk_commands(tmp_path_factory) -> str:
 
 def test_bqsr_per_sample_with_known_sites(gatk_commands):
     base = re.findall(r"gatk .*BaseRecalibrator.*", gatk_commands)
-    assert len(base) == 4  # one per sample (germline, tumour, normal), over all its lanes
+    assert len(base) == 5  # one per sample (germline x3, tumour, normal), over all its lanes
     for cmd in base:
         assert f"--known-sites {KNOWN_SITES}" in cmd
         assert "-L results/reference/callable.bed" in cmd
     apply = re.findall(r"gatk .*ApplyBQSR.*", gatk_commands)
-    assert len(apply) == 4
+    assert len(apply) == 5
     assert "--bqsr-recal-file results/qc/bqsr/SIM01.recal_table.txt" in " ".join(apply)
 
 
 def test_haplotypecaller_gvcf_per_sample_and_chunk_on_recalibrated_bam(gatk_commands):
     hc = re.findall(r"gatk .*HaplotypeCaller.*", gatk_commands)
-    assert len(hc) == 6  # 3 germline/normal samples x 2 chunks (tumours are not germline-called)
+    assert len(hc) == 8  # 4 germline/normal samples x 2 chunks (tumours are not germline-called)
     for cmd in hc:
         assert "-ERC GVCF" in cmd
-        assert re.search(r"-I results/mapping/(NA12878|SIM01|NA12878_N)\.recal\.bam", cmd)
+        assert re.search(r"-I results/mapping/(NA12878|SIM01|SV01|NA12878_N)\.recal\.bam", cmd)
         assert re.search(r"-L results/reference/intervals/000[01]\.bed", cmd)
         assert re.search(r"-Xmx\d+m", cmd)
 
@@ -79,7 +79,7 @@ def test_joint_calls_split_per_sample_then_gathered_and_normalised(gatk_commands
     gather = [
         c for c in gatk_commands.splitlines() if "bcftools concat" in c and "results/calls/" in c
     ]
-    assert len(gather) == 3
+    assert len(gather) == 4  # the germline and normal samples
     assert all("bcftools norm -f results/reference/genome.fa -m -any" in c for c in gather)
 
 
@@ -94,8 +94,8 @@ def test_vep_offline_cache_command(tmp_path):
     cfg = make_config(tmp_path, {"annotation": {"tool": "vep"}})
     out = snakemake(tmp_path, cfg, "-n", "-p", check=True).stdout
     vep = re.findall(r"vep --input_file .*", out)
-    # 3 germline samples x 3 callers + the tumour's 4 call sets (3 callers + ensemble) x 2 modes
-    assert len(vep) == 3 * 3 + 4 * 2
+    # 4 germline/normal samples x 3 callers + the tumour's 4 call sets (3 callers + ensemble) x 2
+    assert len(vep) == 4 * 3 + 4 * 2
     cache = str(REPO / "resources/test/vep_cache")
     for cmd in vep:
         for option in (
@@ -119,3 +119,19 @@ def test_picard_markdup_selectable(tmp_path):
     out = snakemake(tmp_path, cfg, "-n", "-p", check=True).stdout
     assert re.search(r"picard -Xmx\d+m MarkDuplicates -I results/mapping/NA12878.merged.bam", out)
     assert "samtools markdup" not in out
+
+
+def test_manta_sv_command(tmp_path):
+    """manta (bioconda only) as an SV caller: configManta.py on the sample's BAM and the
+    reference, then its workflow; the diploid SV VCF is what the merge reads."""
+    cfg = make_config(tmp_path, {"sv": {"enabled": True, "callers": ["manta", "delly"]}})
+    proc = snakemake(tmp_path, cfg, "-n", "-p", check=True)
+    manta = re.findall(r"configManta\.py --bam .*", proc.stdout)
+    assert len(manta) == 3  # the germline samples NA12878, SIM01, SV01 (not tumour/normal)
+    cmd = next(c for c in manta if "SV01" in c)
+    assert "--bam results/mapping/SV01.dedup.bam" in cmd
+    assert "--referenceFasta results/reference/genome.fa" in cmd
+    assert "runWorkflow.py -j" in cmd and "results/variants/diploidSV.vcf.gz" in cmd
+    merge = re.findall(r"dnaseq.steps sv-merge .*", proc.stdout)
+    assert any("manta=results/sv/manta/SV01.vcf.gz delly=results/sv/delly/SV01.vcf.gz" in m
+               for m in merge)  # fmt: skip

@@ -202,10 +202,12 @@ rule summarise_sv_validation:
     threads: threads_for("summarise_sv_validation")
     resources:
         **resources_for("summarise_sv_validation"),
+    params:
+        header_from=lambda w, input: input[0],
     message:
         "Collecting the structural variant validation tables"
     shell:
-        "(head -n 1 {input[0]} && tail -q -n +2 {input}) > {output} 2> {log}"
+        "(head -n 1 {params.header_from} && tail -q -n +2 {input}) > {output} 2> {log}"
 
 
 if SV_SAMPLES:
