@@ -94,14 +94,11 @@ def main(argv: list[str] | None = None) -> None:
             name = args.outdir / "cnv" / f"{sample}_R{mate}.fastq.gz"
             write_fastq(name, pairs, f"CNVFC:{sample}", mate)
     truth = args.outdir / "cnv" / "CNV01_T.cnv_truth.tsv"
-    truth.write_text(
-        "gene\tcopy_number\tcall\n"
-        + "".join(
-            f"{g}\t{TUMOUR_CN.get(g, 2)}\t"
-            f"{'gain' if TUMOUR_CN.get(g, 2) > 2 else 'loss' if TUMOUR_CN.get(g, 2) < 2 else 'neutral'}\n"
-            for g in GENES
-        )
-    )
+    rows = ["gene\tcopy_number\tcall"]
+    for gene in GENES:
+        cn = TUMOUR_CN.get(gene, 2)
+        rows.append(f"{gene}\t{cn}\t{'gain' if cn > 2 else 'loss' if cn < 2 else 'neutral'}")
+    truth.write_text("\n".join(rows) + "\n")
     print(f"{len(targets)} targets in {len(GENES)} genes; tumour purity {args.purity}")
 
 
