@@ -40,6 +40,7 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/identity.smk"
 include: "workflow/rules/sv.smk"
+include: "workflow/rules/cnv.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/report.smk"
 

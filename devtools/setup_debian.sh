@@ -48,7 +48,8 @@ for venv in .venv .venv-cluster; do
     quiet_pip "$venv" -e .
   fi
 done
-# Debian ships picard and snpEff as jars: put bioconda-style `picard`/`snpEff` commands on PATH
+# Debian ships picard and snpEff as jars and CNVkit as `cnvkit`: put the bioconda-style commands
+# (`picard`, `snpEff`, `cnvkit.py`) on PATH
 for shim in devtools/shims/*; do
   ln -sf "$(pwd)/$shim" ".venv/bin/$(basename "$shim")"
 done

@@ -207,6 +207,8 @@ def env_names():
         names += [c for c in SV_CALLERS]
         if config["validation_sv"]:
             names.append("truvari")
+    if config["cnv"]["enabled"] and PANEL_SAMPLES:
+        names.append("cnvkit")
     if config["report"]["enabled"]:
         names.append("report")
     return names
@@ -457,6 +459,42 @@ SV_SAMPLES = [s for s in SAMPLES if TYPES[s] == "germline"] if config["sv"]["ena
 SV_VALIDATED = [s for s in config["validation_sv"] if s in SV_SAMPLES]
 
 
+# ---------------------------------------------------------------- copy number (panels)
+
+CNV_SAMPLES = PANEL_SAMPLES if config["cnv"]["enabled"] else []
+# normals pooled into the CNVkit reference (none: a flat reference; a stored one: not built)
+CNV_NORMALS = [s for s in CNV_SAMPLES if TYPES[s] == "normal"]
+
+
+def cnv_call_args(sample):
+    """`cnvkit.py call` options: purity-aware (clonal) when the sheet gives a purity, else
+    CNVkit's log2 thresholds; the sheet's sex when known (else CNVkit infers it from X/Y)."""
+    purity = purity_of(sample)
+    args = [f"-m clonal --purity {purity}"] if purity else ["-m threshold"]
+    sex = sheets.column_values(samples, "sex", "unknown")[sample]
+    if sex in ("female", "male"):
+        args.append(f"--sample-sex {sex}")
+    return " ".join(args)
+
+
+def check_cnv_settings():
+    """A panel too small for CNVkit stops the run at start-up, naming the BED."""
+    if not CNV_SAMPLES or REMOTE_STORAGE:
+        return
+    bed = somatic_targets()
+    targets = [
+        line
+        for line in Path(bed).read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "track", "browser"))
+    ]
+    minimum = config["cnv"]["min_targets"]
+    if len(targets) < minimum:
+        raise WorkflowError(
+            f"{bed}: {len(targets)} targets; CNVkit needs at least cnv.min_targets={minimum} "
+            "to normalise and segment copy number. Set cnv.enabled: false for this panel."
+        )
+
+
 # ---------------------------------------------------------------- clinical reports
 
 
@@ -501,7 +539,8 @@ def report_vcf(caller, sample=None, tumor=None, mode=None):
 
 
 def report_coverage_inputs(sample):
-    """QC files of one sample's report: panel coverage for panel samples (tumours, normals)."""
+    """QC files of one sample's report: panel coverage for panel samples (tumours, normals),
+    SV calls (germline samples) and copy number (panel samples) when those run."""
     files = {
         "verdict": f"results/qc/gate/{sample}.verdict.json",
         "stats": f"results/qc/samtools/{sample}.stats.txt",
@@ -511,6 +550,11 @@ def report_coverage_inputs(sample):
         files["region_dist"] = f"results/qc/panel/{sample}.mosdepth.region.dist.txt"
         files["per_gene"] = f"results/qc/panel/{sample}.per_gene.tsv"
         files["low_coverage"] = f"results/qc/panel/{sample}.low_coverage.bed"
+    if sample in SV_SAMPLES:
+        files["sv"] = f"results/sv/{sample}.vcf.gz"
+    if sample in CNV_SAMPLES:
+        files["cnv_genes"] = f"results/cnv/{sample}.genes.tsv"
+        files["cnv_plot"] = f"results/cnv/{sample}.cnv_mqc.png"
     return files
 
 
@@ -581,6 +625,9 @@ def report_shared_inputs():
 def report_args(wildcards, input):
     """Options naming the optional inputs the job has."""
     options = {
+        "sv": "--sv",
+        "cnv_genes": "--cnv-genes",
+        "cnv_plot": "--cnv-plot",
         "per_gene": "--per-gene",
         "low_coverage": "--low-coverage",
         "targets": "--targets",

@@ -26,6 +26,7 @@ ENV_TOOLS: dict[str, dict[str, str]] = {
     "tiddit": {"tiddit": "tiddit --help | head -n 1", "bcftools": "bcftools --version"},
     "manta": {"manta": "configManta.py --version"},
     "truvari": {"truvari": "truvari version"},
+    "cnvkit": {"cnvkit": "cnvkit.py version"},
     "report": {
         "jinja2": "python -c 'import jinja2; print(jinja2.__version__)'",
         "fhir.resources": "python -c 'import fhir.resources; print(fhir.resources.__version__)'",

@@ -10,6 +10,7 @@ workflow/report/sample.html.j2: a new section (SV/CNV, ...) is one function and 
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import sys
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pysam
 
 from dnaseq.report import qc, render, variants
 
@@ -51,6 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--tmb", type=Path, default=None)
     p.add_argument("--msi", type=Path, default=None)
     p.add_argument("--msi-high-score", type=float, default=20)
+    p.add_argument("--sv", type=Path, default=None, help="merged SV VCF (results/sv/)")
+    p.add_argument("--cnv-genes", type=Path, default=None, help="results/cnv/{sample}.genes.tsv")
+    p.add_argument("--cnv-plot", type=Path, default=None, help="CNVkit scatter plot (PNG)")
     p.add_argument("--transcripts", default="")
     p.add_argument("--transcript-genes", default="", help="TSV transcript -> gene (from GFF3)")
     p.add_argument("--provenance", type=Path, required=True)
@@ -115,6 +120,38 @@ def msi_result(path: Path, high_score: float) -> dict:
     }
 
 
+def sv_block(vcf: Path | None) -> list[dict]:
+    """The sample's merged structural variants (PASS first), for the report's SV section."""
+    if not vcf:
+        return []
+    rows = []
+    with pysam.VariantFile(str(vcf)) as handle:
+        for rec in handle:
+            rows.append(
+                {
+                    "type": rec.info["SVTYPE"],
+                    "chrom": rec.chrom,
+                    "start": rec.pos + 1,
+                    "end": rec.stop,
+                    "length": abs(rec.info["SVLEN"]),
+                    "genotype": "/".join(str(a) for a in rec.samples[0]["GT"] if a is not None),
+                    "genes": ",".join(rec.info.get("GENES", ())),
+                    "callers": ",".join(rec.info["CALLERS"]),
+                    "filter": ";".join(rec.filter.keys()),
+                }
+            )
+    return sorted(rows, key=lambda r: (r["filter"] != "PASS", r["chrom"], r["start"]))
+
+
+def cnv_block(genes: Path | None, plot: Path | None) -> dict:
+    """Gene copy numbers and the scatter plot (inline, base64: the page stays one file)."""
+    if not genes:
+        return {}
+    table = pd.read_csv(genes, sep="\t", keep_default_na=False)
+    image = base64.b64encode(plot.read_bytes()).decode() if plot else ""
+    return {"genes": table.to_dict(orient="records"), "plot": image}
+
+
 def coverage_block(args: argparse.Namespace, territory: str) -> dict:
     return {
         "territory": territory,
@@ -172,6 +209,8 @@ def build(args: argparse.Namespace) -> dict:
         "filtered": filtered,
         "variant_territory": "panel targets" if targets else "whole callable territory",
         "biomarkers": biomarkers(args.tmb, args.msi, args.msi_high_score),
+        "structural_variants": sv_block(args.sv),
+        "copy_number": cnv_block(args.cnv_genes, args.cnv_plot),
         "provenance": provenance_block(args.provenance, args.report_id),
         "multiqc_link": args.multiqc_link,
     }

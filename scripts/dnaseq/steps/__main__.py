@@ -32,6 +32,9 @@ STEPS = {
     "sv-counts": "dnaseq.steps.sv_merge:counts_main",
     "tiddit-no-calls": "dnaseq.steps.sv_merge:tiddit_no_calls_main",
     "sv-validation": "dnaseq.steps.sv_validation",
+    "cnv-genes": "dnaseq.steps.cnv_genes",
+    "cnv-noise": "dnaseq.steps.cnv_genes:noise_main",
+    "cnv-validation": "dnaseq.steps.cnv_genes:validation_main",
 }
 
 

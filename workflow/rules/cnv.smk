@@ -1,0 +1,131 @@
+# Copy number of panel samples (tumours and normals) with CNVkit: a reference pooled from the
+# run's normals (a flat one when there is none, or the stored cnv.reference_cnn), bins,
+# segments, purity-aware calls, gene-level table, scatter plot and noise metrics (MultiQC).
+
+check_cnv_settings()
+
+
+rule cnv_reference:
+    input:
+        bams=lambda w: [analysis_bam(sample=s) for s in CNV_NORMALS],
+        bais=lambda w: [f"{analysis_bam(sample=s)}.{INDEX_EXT}" for s in CNV_NORMALS],
+        targets=PANEL_TARGETS,
+        ref=REF,
+        fai=REF_FAI,
+    output:
+        "results/cnv/reference.cnn",
+    log:
+        "logs/cnv/reference.log",
+    benchmark:
+        "logs/benchmarks/cnv_reference/reference.tsv"
+    conda:
+        "../../envs/cnvkit.yaml"
+    threads: threads_for("cnv_reference")
+    resources:
+        **resources_for("cnv_reference"),
+    params:
+        workdir=lambda w, output: f"{output[0]}.work",
+        method=config["cnv"]["method"],
+    message:
+        "Building the CNVkit reference from {input.bams} (flat when there is no normal)"
+    shell:
+        "(rm -rf {params.workdir} && cnvkit.py batch --normal {input.bams} --targets {input.targets}"
+        " --method {params.method} --fasta {input.ref} --output-reference {output}"
+        " --output-dir {params.workdir} -p {threads} && rm -rf {params.workdir}) > {log} 2>&1"
+
+
+rule cnv_call_cnvkit:
+    input:
+        unpack(analysis_bam_pair),
+        reference=config["cnv"]["reference_cnn"] or "results/cnv/reference.cnn",
+        ref=REF,
+        fai=REF_FAI,
+    output:
+        cnr="results/cnv/{sample}.cnr",
+        cns="results/cnv/{sample}.cns",
+        calls="results/cnv/{sample}.call.cns",
+        genes="results/cnv/{sample}.genes.tsv",
+        plot="results/cnv/{sample}.cnv_mqc.png",
+        metrics="results/cnv/{sample}.metrics.tsv",
+    log:
+        "logs/cnv/{sample}.log",
+    benchmark:
+        "logs/benchmarks/cnv_call_cnvkit/{sample}.tsv"
+    conda:
+        "../../envs/cnvkit.yaml"
+    threads: threads_for("cnv_call_cnvkit")
+    resources:
+        **resources_for("cnv_call_cnvkit"),
+    params:
+        workdir=lambda w, output: f"{output.cnr}.work",
+        stem=lambda w, input: os.path.basename(input.bam).rsplit(".", 1)[0],
+        method=config["cnv"]["method"],
+        call=lambda w: cnv_call_args(w.sample),
+        genes=config["cnv"]["genes"],
+    message:
+        "Calling copy number of {wildcards.sample} (CNVkit)"
+    shell:
+        "(rm -rf {params.workdir} && cnvkit.py batch {input.bam} --reference {input.reference}"
+        " --method {params.method} --output-dir {params.workdir} -p {threads}"
+        " && cp {params.workdir}/{params.stem}.cnr {output.cnr}"
+        " && cp {params.workdir}/{params.stem}.cns {output.cns}"
+        " && cnvkit.py call {output.cns} {params.call} -o {output.calls}"
+        " && cnvkit.py scatter {output.cnr} -s {output.cns} --title {wildcards.sample}"
+        " -o {output.plot}"
+        " && cnvkit.py metrics {output.cnr} -s {output.cns} -o {output.metrics}"
+        " && python -m dnaseq.steps cnv-genes --cnr {output.cnr} --calls {output.calls}"
+        " --min-bins {params.genes[min_bins]} --min-depth {params.genes[min_mean_depth]}"
+        " --amplification-copies {params.genes[amplification_copies]}"
+        " --deletion-copies {params.genes[deletion_copies]} --output {output.genes}"
+        " && rm -rf {params.workdir}) > {log} 2>&1"
+
+
+rule cnv_noise_multiqc:
+    input:
+        expand("results/cnv/{sample}.metrics.tsv", sample=CNV_SAMPLES),
+    output:
+        "results/qc/cnv/cnv_noise_mqc.tsv",
+    log:
+        "logs/cnv/noise.log",
+    benchmark:
+        "logs/benchmarks/cnv_noise_multiqc/noise.tsv"
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("cnv_noise_multiqc")
+    resources:
+        **resources_for("cnv_noise_multiqc"),
+    message:
+        "Collecting CNV noise metrics (MultiQC)"
+    shell:
+        "python -m dnaseq.steps cnv-noise {input} --output {output} 2> {log}"
+
+
+rule validate_cnv_calls:
+    input:
+        genes="results/cnv/{sample}.genes.tsv",
+        truth=lambda w: config["validation_cnv"][w.sample]["truth_tsv"],
+    output:
+        "results/validation/cnv/{sample}.tsv",
+    log:
+        "logs/validation/cnv/{sample}.log",
+    benchmark:
+        "logs/benchmarks/validate_cnv_calls/{sample}.tsv"
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("validate_cnv_calls")
+    resources:
+        **resources_for("validate_cnv_calls"),
+    message:
+        "Comparing the gene copy numbers of {wildcards.sample} with its planted truth"
+    shell:
+        "python -m dnaseq.steps cnv-validation --genes {input.genes} --truth {input.truth}"
+        " --sample {wildcards.sample} --output {output} 2> {log}"
+
+
+if CNV_SAMPLES:
+    _cnv = rules.cnv_call_cnvkit.output
+    deliver([_cnv.genes, _cnv.calls, _cnv.plot], sample=CNV_SAMPLES)
+    to_multiqc(_cnv.plot, sample=CNV_SAMPLES)
+    to_multiqc(rules.cnv_noise_multiqc.output)
+    _cnv_truth = [s for s in config["validation_cnv"] if s in CNV_SAMPLES]
+    deliver(rules.validate_cnv_calls.output, sample=_cnv_truth)
