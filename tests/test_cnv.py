@@ -92,3 +92,18 @@ def test_panel_too_small_for_cnvkit_is_refused(tmp_path):
         "small.bed: 5 targets; CNVkit needs at least cnv.min_targets=20"
         in proc.stdout + proc.stderr
     )
+
+
+def test_bundled_cnv_data_is_what_the_simulator_makes(tmp_path):
+    """The bundled CNV01 reads, panel and truth come byte for byte from the documented command."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, str(REPO / "devtools/simulate_cnv.py"), "--fasta",
+         str(REPO / "resources/test/reference/test_genome.fa.gz"),
+         "--region", "chr21:9600001-9900000", "--outdir", str(tmp_path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    for name in ("CNV01_T_R1.fastq.gz", "cnv_panel.bed", "CNV01_T.cnv_truth.tsv"):
+        assert (tmp_path / "cnv" / name).read_bytes() == (CNV / name).read_bytes()
