@@ -157,24 +157,35 @@ def write_truth(path: Path, contig: str, length: int, variants: list[Variant], s
         for v in variants:
             gt = f"{v.genotype[0]}|{v.genotype[1]}"
             out.write(f"{contig}\t{v.pos}\t.\t{v.ref}\t{v.alt}\t.\tPASS\t.\tGT\t{gt}\n")
+    compress_and_index(plain)
+
+
+def compress_and_index(plain: Path) -> None:
+    """plain VCF -> plain.gz + .tbi (what the workflow reads)."""
     subprocess.run(["bgzip", "-f", str(plain)], check=True)
-    subprocess.run(["tabix", "-f", "-p", "vcf", str(path)], check=True)
+    subprocess.run(["tabix", "-f", "-p", "vcf", f"{plain}.gz"], check=True)
+
+
+def simulation_arguments(description: str, sample: str, seed: int, depth: float):
+    """The options every simulator of this folder takes (reference, region, output, reads)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--fasta", type=Path, required=True)
+    ap.add_argument("--region", required=True, help="chr:start-end to simulate from")
+    ap.add_argument("--outdir", type=Path, required=True)
+    ap.add_argument("--sample", default=sample)
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--depth", type=float, default=depth)
+    ap.add_argument("--read-len", type=int, default=101)
+    ap.add_argument("--error-rate", type=float, default=0.002)
+    return ap
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--fasta", type=Path, required=True)
+    ap = simulation_arguments(__doc__.split("\n")[0], "SIM01", 20261122, 40.0)
     ap.add_argument("--sites", type=Path, required=True)
-    ap.add_argument("--region", required=True, help="chr:start-end to simulate from")
-    ap.add_argument("--outdir", type=Path, required=True)
-    ap.add_argument("--sample", default="SIM01")
-    ap.add_argument("--seed", type=int, default=20261122)
-    ap.add_argument("--depth", type=float, default=40.0)
     ap.add_argument("--lanes", type=int, default=2)
     ap.add_argument("--spacing", type=int, default=300)
     ap.add_argument("--max-indel", type=int, default=10)
-    ap.add_argument("--read-len", type=int, default=101)
-    ap.add_argument("--error-rate", type=float, default=0.002)
     args = ap.parse_args(argv)
 
     rng = random.Random(args.seed)

@@ -14,13 +14,19 @@ the simulated span minus its edges as the evaluation BED.
 
 from __future__ import annotations
 
-import argparse
 import random
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulate_reads import COMPLEMENT, parse_region, read_contig, simulate_pairs, write_fastq
+from simulate_reads import (
+    COMPLEMENT,
+    compress_and_index,
+    parse_region,
+    read_contig,
+    simulate_pairs,
+    simulation_arguments,
+    write_fastq,
+)
 
 # (type, length, genotype on haplotypes 0/1) in the order they are planted
 SV_PLAN = [
@@ -114,20 +120,11 @@ def write_sv_truth(
                 svlen = -sv.length if sv.kind == "DEL" else sv.length
             info = f"SVTYPE={sv.kind};END={end};SVLEN={svlen}"
             out.write(f"{contig}\t{pos}\tsim{n}\t{ref}\t{alt}\t.\tPASS\t{info}\tGT\t{gt}\n")
-    subprocess.run(["bgzip", "-f", str(plain)], check=True)
-    subprocess.run(["tabix", "-f", "-p", "vcf", str(path)], check=True)
+    compress_and_index(plain)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--fasta", type=Path, required=True)
-    ap.add_argument("--region", required=True, help="chr:start-end to simulate from")
-    ap.add_argument("--outdir", type=Path, required=True)
-    ap.add_argument("--sample", default="SV01")
-    ap.add_argument("--seed", type=int, default=20261130)
-    ap.add_argument("--depth", type=float, default=25.0)
-    ap.add_argument("--read-len", type=int, default=101)
-    ap.add_argument("--error-rate", type=float, default=0.002)
+    ap = simulation_arguments(__doc__.split("\n")[0], "SV01", 20261130, 25.0)
     args = ap.parse_args(argv)
 
     rng = random.Random(args.seed)
