@@ -167,7 +167,9 @@ def write_bam(path: Path, reads: list[tuple[str, int, str, int]]) -> Path:
 
 
 # The longest files first: the SLURM and S3 runs (several minutes each, partly waiting on a
-# scheduler or a storage server) then start at once on their own workers instead of last.
+# scheduler or a storage server) then start at once on their own workers instead of last
+# (`make test` passes --no-loadscope-reorder: xdist would otherwise send the files with the
+# most tests first, and these two have only 2-3 tests each).
 SLOW_FILES = ("test_slurm.py", "test_cloud_storage.py")
 
 

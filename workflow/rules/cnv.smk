@@ -1,4 +1,4 @@
-# Copy number of panel samples (tumours and normals) with CNVkit: a reference pooled from the
+# Copy number of panel samples (tumours and normals) that passed their QC gate, with CNVkit: a reference pooled from the
 # run's normals (a flat one when there is none, or the stored cnv.reference_cnn), bins,
 # segments, purity-aware calls, gene-level table, scatter plot and noise metrics (MultiQC).
 
@@ -9,6 +9,8 @@ rule cnv_reference:
     input:
         bams=lambda w: [analysis_bam(sample=s) for s in CNV_NORMALS],
         bais=lambda w: [f"{analysis_bam(sample=s)}.{INDEX_EXT}" for s in CNV_NORMALS],
+        # only normals that passed their QC gate
+        qc_pass=lambda w: [f"results/qc/gate/{s}.pass" for s in CNV_NORMALS],
         targets=PANEL_TARGETS,
         ref=REF,
         fai=REF_FAI,
@@ -36,7 +38,7 @@ rule cnv_reference:
 
 rule cnv_call_cnvkit:
     input:
-        unpack(analysis_bam_pair),
+        unpack(calling_bam_pair),
         reference=config["cnv"]["reference_cnn"] or "results/cnv/reference.cnn",
         ref=REF,
         fai=REF_FAI,

@@ -1,11 +1,11 @@
-# Germline structural variants: delly and TIDDIT (Debian packages or bioconda), manta (bioconda
+# Germline structural variants of samples that passed their QC gate: delly and TIDDIT (Debian packages or bioconda), manta (bioconda
 # only), each caller's PASS calls merged into one VCF per germline sample with the callers that
 # found each event and the genes it overlaps; truvari compares them with a planted truth.
 
 
 rule call_sv_delly:
     input:
-        unpack(analysis_bam_pair),
+        unpack(calling_bam_pair),
         ref=REF,
         fai=REF_FAI,
         exclude=config["sv"]["exclude_bed"] or [],
@@ -35,7 +35,7 @@ rule call_sv_delly:
 
 rule call_sv_tiddit:
     input:
-        unpack(analysis_bam_pair),
+        unpack(calling_bam_pair),
         ref=REF,
         fai=REF_FAI,
     output:
@@ -71,7 +71,7 @@ rule call_sv_tiddit:
 
 rule call_sv_manta:
     input:
-        unpack(analysis_bam_pair),
+        unpack(calling_bam_pair),
         ref=REF,
         fai=REF_FAI,
     output:
