@@ -317,6 +317,8 @@ def test_swapped_normal_stops_that_patient(tmp_path):
         tmp_path,
         {
             "somatic": {"targets": str(targets)},
+            # a one-target panel: CNVkit would refuse it at start-up (cnv.min_targets)
+            "cnv": {"enabled": False},
             "annotation": {"tool": "none"},
             "validation": {},
             "validation_somatic": {},
