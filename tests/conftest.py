@@ -175,3 +175,26 @@ SLOW_FILES = ("test_slurm.py", "test_cloud_storage.py")
 
 def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: item.path.name not in SLOW_FILES)
+
+
+# DNASEQ_TEST_CPU=FILE: append "test <tab> wall s <tab> CPU s" per test (the worker's own CPU
+# plus every subprocess it waited for: Snakemake runs and their jobs), to find what makes
+# `make test` slow (benchmarks/README.md). Off by default.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    target = os.environ.get("DNASEQ_TEST_CPU")
+    if not target:
+        yield
+        return
+    import resource
+    import time
+
+    def cpu() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    wall, spent = time.perf_counter(), cpu()
+    yield
+    with open(target, "a") as out:
+        out.write(f"{item.nodeid}\t{time.perf_counter() - wall:.1f}\t{cpu() - spent:.1f}\n")

@@ -92,6 +92,8 @@ def launch_folder(tmp_path: Path) -> Path:
     # caller's job uses storage the same way
     cfg["calling"]["callers"] = GERMLINE_CALLERS
     cfg["somatic"]["callers"] = SOMATIC_CALLERS
+    # SV and CNV jobs read and write storage like every other job: left out for run time
+    cfg["sv"]["enabled"] = cfg["cnv"]["enabled"] = False
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return workdir
 

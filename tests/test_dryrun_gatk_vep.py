@@ -117,7 +117,11 @@ def test_vep_offline_cache_command(tmp_path):
 def test_picard_markdup_selectable(tmp_path):
     cfg = make_config(tmp_path, {"mapping": {"markdup": "picard"}})
     out = snakemake(tmp_path, cfg, "-n", "-p", check=True).stdout
-    assert re.search(r"picard -Xmx\d+m MarkDuplicates -I results/mapping/NA12878.merged.bam", out)
+    # a sample's lanes go straight into MarkDuplicates (no merged BAM on disk), then the index
+    lanes = "-I results/mapping/SIM01/L001.sorted.bam -I results/mapping/SIM01/L002.sorted.bam"
+    assert re.search(rf"picard -Xmx\d+m MarkDuplicates {lanes} -O results/mapping/SIM01", out)
+    bam = "results/mapping/SIM01.dedup.bam"
+    assert f"samtools index {bam} {bam}.bai" in out
     assert "samtools markdup" not in out
 
 

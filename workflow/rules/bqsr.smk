@@ -40,7 +40,8 @@ rule apply_base_recalibration:
         dict=REF_DICT,
         table="results/qc/bqsr/{sample}.recal_table.txt",
     output:
-        working_bam("results/mapping/{sample}.recal.bam"),
+        bam=working_bam("results/mapping/{sample}.recal.bam"),
+        bai=working_bam("results/mapping/{sample}.recal.bam.bai"),
     log:
         "logs/bqsr/applybqsr/{sample}.log",
     benchmark:
@@ -50,15 +51,19 @@ rule apply_base_recalibration:
     threads: threads_for("apply_base_recalibration")
     resources:
         **resources_for("apply_base_recalibration"),
+    params:
+        # GATK names the index it writes as it goes {sample}.recal.bai
+        gatk_bai=lambda w, output: output.bam.removesuffix(".bam") + ".bai",
     message:
         "Applying base recalibration to {wildcards.sample} (ApplyBQSR)"
     shell:
-        "gatk --java-options '-Xmx{resources.mem_mb}m' ApplyBQSR -R {input.ref} -I {input.bam}"
-        " --bqsr-recal-file {input.table} --create-output-bam-index false -O {output} 2> {log}"
+        "(gatk --java-options '-Xmx{resources.mem_mb}m' ApplyBQSR -R {input.ref} -I {input.bam}"
+        " --bqsr-recal-file {input.table} --create-output-bam-index true -O {output.bam}"
+        " && mv {params.gatk_bai} {output.bai}) 2> {log}"
 
 
 if bqsr_active():
     to_multiqc(rules.recalibrate_base_qualities.output, sample=SAMPLES)
 # the BAM callers and QC read (recalibrated or duplicate-marked) and its index
-_index = rules.index_cram if CRAM else rules.index_bam
-deliver([_index.input[0], _index.output[0]], name=ANALYSIS_BAM_NAMES)
+_alignments = f"results/mapping/{{name}}.{ALIGNMENT_EXT}"
+deliver([_alignments, f"{_alignments}.{INDEX_EXT}"], name=ANALYSIS_BAM_NAMES)

@@ -114,8 +114,19 @@ wildcard_constraints:
 UNIT_WILDCARDS = [{"sample": s, "unit": u} for s, u in zip(units["sample"], units["unit"])]
 
 
+# sample -> its unit names, in sheet order (pandas .loc per call costs ~1 ms: 1,000s of samples)
+UNITS_OF = {s: group["unit"].tolist() for s, group in units.groupby(level=0, sort=False)}
+
+
 def units_of(sample):
-    return units.loc[sample, "unit"].tolist()
+    return UNITS_OF[sample]
+
+
+def unit_bams(wildcards):
+    """A sample's per-unit alignments, merged by its duplicate-marking job."""
+    return [
+        f"results/mapping/{wildcards.sample}/{u}.sorted.bam" for u in units_of(wildcards.sample)
+    ]
 
 
 def unit_fastqs(wildcards):

@@ -52,26 +52,6 @@ rule fingerprint_sample:
         " | bcftools call -m -C alleles -T {input.sites} -Oz -o {output}) 2> {log}"
 
 
-rule idxstats_sample:
-    input:
-        unpack(analysis_bam_pair),
-    output:
-        "results/qc/identity/{sample}.idxstats.txt",
-    log:
-        "logs/identity/idxstats/{sample}.log",
-    benchmark:
-        "logs/benchmarks/idxstats_sample/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: threads_for("idxstats_sample")
-    resources:
-        **resources_for("idxstats_sample"),
-    message:
-        "Counting reads per contig of {wildcards.sample} (sex check)"
-    shell:
-        "samtools idxstats {input.bam} > {output} 2> {log}"
-
-
 rule check_identity_concordance:
     input:
         fingerprints=expand("results/qc/identity/{sample}.fingerprint.vcf.gz", sample=SAMPLES),

@@ -1,5 +1,6 @@
-# Alignment per unit (bwa mem piped into fixmate and sort: no SAM on disk), merge of a sample's
-# units, duplicate marking (samtools markdup by default, Picard MarkDuplicates selectable), index.
+# Alignment per unit (bwa mem piped into fixmate and sort: no SAM on disk), then one job per
+# sample that merges its units, marks duplicates (samtools markdup by default, Picard
+# MarkDuplicates selectable) and indexes: no merged BAM on disk, no second pass to index.
 
 
 rule map_reads_bwa:
@@ -31,26 +32,6 @@ rule map_reads_bwa:
         " | samtools sort -@ {threads} -m 512M -T {output}.sorttmp -o {output} -) 2> {log}"
 
 
-rule merge_units:
-    input:
-        lambda w: expand("results/mapping/{{sample}}/{unit}.sorted.bam", unit=units_of(w.sample)),
-    output:
-        temp("results/mapping/{sample}.merged.bam"),
-    log:
-        "logs/mapping/samtools_merge/{sample}.log",
-    benchmark:
-        "logs/benchmarks/merge_units/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: threads_for("merge_units")
-    resources:
-        **resources_for("merge_units"),
-    message:
-        "Merging the units (lanes) of {wildcards.sample}"
-    shell:
-        "samtools merge -f -@ {threads} -o {output} {input} 2> {log}"
-
-
 # Both duplicate markers are defined; config mapping.markdup picks one (same BAM path).
 if config["mapping"]["markdup"] == "picard":
 
@@ -63,9 +44,10 @@ else:
 
 rule mark_duplicates_picard:
     input:
-        "results/mapping/{sample}.merged.bam",
+        unit_bams,
     output:
         bam=working_bam("results/mapping/{sample}.dedup.bam"),
+        bai=working_bam("results/mapping/{sample}.dedup.bam.bai"),
         metrics="results/qc/markdup/{sample}.picard_markdup.txt",
     log:
         "logs/mapping/picard_markdup/{sample}.log",
@@ -76,18 +58,22 @@ rule mark_duplicates_picard:
     threads: threads_for("mark_duplicates_picard")
     resources:
         **resources_for("mark_duplicates_picard"),
+    params:
+        inputs=lambda w, input: " ".join(f"-I {bam}" for bam in input),
     message:
-        "Marking duplicates in {wildcards.sample} (Picard)"
+        "Merging the units of {wildcards.sample} and marking duplicates (Picard)"
     shell:
-        "picard -Xmx{resources.mem_mb}m MarkDuplicates -I {input} -O {output.bam}"
-        " -M {output.metrics} --ASSUME_SORT_ORDER coordinate 2> {log}"
+        "(picard -Xmx{resources.mem_mb}m MarkDuplicates {params.inputs} -O {output.bam}"
+        " -M {output.metrics} --ASSUME_SORT_ORDER coordinate --CREATE_INDEX false"
+        " && samtools index {output.bam} {output.bai}) 2> {log}"
 
 
 rule mark_duplicates_samtools:
     input:
-        "results/mapping/{sample}.merged.bam",
+        unit_bams,
     output:
         bam=working_bam("results/mapping/{sample}.dedup.bam"),
+        bai=working_bam("results/mapping/{sample}.dedup.bam.bai"),
         metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
     log:
         "logs/mapping/samtools_markdup/{sample}.log",
@@ -99,30 +85,12 @@ rule mark_duplicates_samtools:
     resources:
         **resources_for("mark_duplicates_samtools"),
     message:
-        "Marking duplicates in {wildcards.sample} (samtools markdup)"
+        "Merging the units of {wildcards.sample} and marking duplicates (samtools markdup)"
     shell:
-        "samtools markdup -@ {threads} -f {output.metrics} -T {output.bam}.tmp"
-        " {input} {output.bam} 2> {log}"
-
-
-rule index_bam:
-    input:
-        "results/mapping/{name}.bam",
-    output:
-        "results/mapping/{name}.bam.bai",
-    log:
-        "logs/mapping/samtools_index/{name}.log",
-    benchmark:
-        "logs/benchmarks/index_bam/{name}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: threads_for("index_bam")
-    resources:
-        **resources_for("index_bam"),
-    message:
-        "Indexing {input}"
-    shell:
-        "samtools index {input} 2> {log}"
+        # the merged stream stays uncompressed in the pipe; markdup writes the index as it goes
+        "(samtools merge -u -@ {threads} -o - {input}"
+        " | samtools markdup -@ {threads} -f {output.metrics} -T {output.bam}.tmp --write-index"
+        " - {output.bam}##idx##{output.bai}) 2> {log}"
 
 
 MARKDUP_RULE = getattr(rules, f"mark_duplicates_{config['mapping']['markdup']}")

@@ -1,12 +1,16 @@
 # Alignment, coverage and call-set QC, tool versions, and the MultiQC report that collects them.
 
 
+# One job per sample for the three samtools passes QC needs: flagstat (the QC gate's counts),
+# idxstats (reads per contig: the sex check; from the index, no pass over the reads) and stats.
 rule stats_alignments_samtools:
     input:
         unpack(analysis_bam_pair),
         ref=REF,
     output:
-        "results/qc/samtools/{sample}.stats.txt",
+        flagstat="results/qc/samtools/{sample}.flagstat.txt",
+        idxstats="results/qc/identity/{sample}.idxstats.txt",
+        stats="results/qc/samtools/{sample}.stats.txt",
     log:
         "logs/qc/samtools_stats/{sample}.log",
     benchmark:
@@ -17,33 +21,13 @@ rule stats_alignments_samtools:
     resources:
         **resources_for("stats_alignments_samtools"),
     message:
-        "Collecting alignment statistics of {wildcards.sample} (samtools stats)"
+        "Collecting alignment statistics of {wildcards.sample} (samtools flagstat, idxstats, stats)"
     shell:
-        "samtools stats -@ {threads} --reference {input.ref} -r {input.ref} {input.bam}"
-        " > {output} 2> {log}"
-
-
-# flagstat apart from stats: the QC gate before calling needs only these counts (one fast pass)
-rule flagstat_alignments_samtools:
-    input:
-        unpack(analysis_bam_pair),
-        ref=REF,
-    output:
-        "results/qc/samtools/{sample}.flagstat.txt",
-    log:
-        "logs/qc/samtools_flagstat/{sample}.log",
-    benchmark:
-        "logs/benchmarks/flagstat_alignments_samtools/{sample}.tsv"
-    conda:
-        "../../envs/samtools.yaml"
-    threads: threads_for("flagstat_alignments_samtools")
-    resources:
-        **resources_for("flagstat_alignments_samtools"),
-    message:
-        "Counting mapped and properly paired reads of {wildcards.sample} (samtools flagstat)"
-    shell:
-        "samtools flagstat -@ {threads} --input-fmt-option reference={input.ref} {input.bam}"
-        " > {output} 2> {log}"
+        "(samtools flagstat -@ {threads} --input-fmt-option reference={input.ref} {input.bam}"
+        " > {output.flagstat}"
+        " && samtools idxstats {input.bam} > {output.idxstats}"
+        " && samtools stats -@ {threads} --reference {input.ref} -r {input.ref} {input.bam}"
+        " > {output.stats}) 2> {log}"
 
 
 rule coverage_mosdepth:
@@ -80,7 +64,7 @@ rule evaluate_sample_qc:
         fastp=lambda w: outputs(
             rules.trim_reads_fastp.output.json, sample=[w.sample], unit=units_of(w.sample)
         ),
-        flagstat=rules.flagstat_alignments_samtools.output,
+        flagstat=rules.stats_alignments_samtools.output.flagstat,
         mosdepth=rules.coverage_mosdepth.output.summary,
     output:
         "results/qc/gate/{sample}.verdict.json",
@@ -195,8 +179,8 @@ rule report_multiqc:
         " --filename multiqc_report.html {input} > {log} 2>&1"
 
 
-to_multiqc(rules.stats_alignments_samtools.output, sample=SAMPLES)
-to_multiqc(rules.flagstat_alignments_samtools.output, sample=SAMPLES)
+_samtools = rules.stats_alignments_samtools.output
+to_multiqc([_samtools.stats, _samtools.flagstat], sample=SAMPLES)
 _mosdepth = rules.coverage_mosdepth.output
 to_multiqc([_mosdepth.summary, _mosdepth.dist, _mosdepth.region_dist], sample=SAMPLES)
 to_multiqc(rules.stats_calls_bcftools.output, caller=CALLERS, sample=GERMLINE_SAMPLES)
