@@ -2,11 +2,13 @@
 """Benchmark: how planning (`snakemake -n`) grows with the number of samples.
 
 Writes synthetic sheets of N germline samples, each one unit with its own small FASTQ pair
-(100 read pairs cut from the bundled SIM01 reads), two callers, no annotation, and times a dry
-run that builds the whole DAG. Prints one line per N: wall seconds, CPU seconds and peak memory
-of the Snakemake process, and the number of jobs. Medians of --repeats runs. Asserts nothing.
+(100 read pairs cut from the bundled SIM01 reads), two callers (bcftools, freebayes), no
+annotation, calling.scatter 4 (the bundled setting) and 1 (per-sample chunks multiply the jobs;
+with many samples they buy no parallelism), and times a dry run that builds the whole DAG.
+Prints one line per N and scatter: wall seconds, CPU seconds and peak memory of the Snakemake
+process, and the number of jobs. Medians of --repeats runs. Asserts nothing.
 
-    python benchmarks/planning.py [--samples 10 100 1000] [--repeats 3]
+    python benchmarks/planning.py [--samples 10 100 1000] [--scatter 4 1] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def small_pair(src1: str, src2: str, out: Path, n: int = 100) -> tuple[Path, Pat
     return paths[0], paths[1]
 
 
-def setup(workdir: Path, n: int) -> Path:
+def setup(workdir: Path, n: int, scatter: int = 4) -> Path:
     template = units_table()
     r1, r2 = small_pair(template.loc[1, "fq1"], template.loc[1, "fq2"], workdir)
     fastq = workdir / "fastq"
@@ -58,7 +60,10 @@ def setup(workdir: Path, n: int) -> Path:
         samples.append({"sample": name, "sex": "unknown", "type": "germline"})
     cfg = make_config(
         workdir,
-        {"annotation": {"tool": "none"}},
+        {
+            "annotation": {"tool": "none"},
+            "calling": {"callers": ["bcftools", "freebayes"], "scatter": scatter},
+        },
         units=pd.DataFrame(units),
         samples=pd.DataFrame(samples),
     )
@@ -90,18 +95,20 @@ def dry_run(workdir: Path, cfg: Path) -> tuple[float, float, float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--samples", type=int, nargs="+", default=[10, 100, 1000])
+    ap.add_argument("--scatter", type=int, nargs="+", default=[4, 1])
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    print("samples\tjobs\twall_s\tcpu_s\tpeak_mb")
+    print("samples\tscatter\tjobs\twall_s\tcpu_s\tpeak_mb")
     for n in args.samples:
-        with tempfile.TemporaryDirectory() as tmp:
-            workdir = Path(tmp)
-            cfg = setup(workdir, n)
-            runs = [dry_run(workdir, cfg) for _ in range(args.repeats)]
-        wall = statistics.median(r[0] for r in runs)
-        cpu = statistics.median(r[1] for r in runs)
-        peak = statistics.median(r[2] for r in runs)
-        print(f"{n}\t{runs[0][3]}\t{wall:.1f}\t{cpu:.1f}\t{peak:.0f}", flush=True)
+        for scatter in args.scatter:
+            with tempfile.TemporaryDirectory() as tmp:
+                workdir = Path(tmp)
+                cfg = setup(workdir, n, scatter)
+                runs = [dry_run(workdir, cfg) for _ in range(args.repeats)]
+            wall = statistics.median(r[0] for r in runs)
+            cpu = statistics.median(r[1] for r in runs)
+            peak = statistics.median(r[2] for r in runs)
+            print(f"{n}\t{scatter}\t{runs[0][3]}\t{wall:.1f}\t{cpu:.1f}\t{peak:.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -272,11 +272,11 @@ def main() -> None:
     # 4. planning
     sizes = [10, 100] if args.quick else [10, 100, 1000]
     plan_rows = []
-    for n in sizes:
+    for n, scatter in ((n, scatter) for n in sizes for scatter in (4, 1)):
         with tempfile.TemporaryDirectory() as tmp:
-            cfg = planning.setup(Path(tmp), n)
+            cfg = planning.setup(Path(tmp), n, scatter)
             runs = [planning.dry_run(Path(tmp), cfg) for _ in range(1 if args.quick else 3)]
-        plan_rows.append({"samples": n, "jobs": runs[0][3],
+        plan_rows.append({"samples": n, "scatter": scatter, "jobs": runs[0][3],
                           "wall_s": statistics.median(r[0] for r in runs),
                           "cpu_s": statistics.median(r[1] for r in runs),
                           "peak_mb": statistics.median(r[2] for r in runs)})  # fmt: skip

@@ -95,7 +95,10 @@ def test_paths_with_spaces_are_rejected_at_start(tmp_path):
 def test_no_usable_reads_fails_the_sample_with_numbers(tmp_path):
     """Every read is dropped by trimming (101 bp reads, minimum length 200): the sample FAILs
     with the numbers; no VCF and no manifest are delivered, and its results are marked."""
-    cfg = sim01_only(tmp_path, {"trimming": {"fastp_extra": "--length_required 200"}})
+    cfg = sim01_only(
+        tmp_path,
+        {"trimming": {"fastp_extra": "--length_required 200"}, "annotation": {"tool": "none"}},
+    )
     proc = snakemake(tmp_path, cfg)
     assert proc.returncode != 0
     log = (tmp_path / "logs/qc/gate/SIM01.require.log").read_text()

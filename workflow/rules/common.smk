@@ -608,6 +608,8 @@ REPORT_OUT = {
     "tsv": "results/report/{name}.variants.tsv",
     "xlsx": "results/report/{name}.variants.xlsx",
     "json": "results/report/{name}.report.json",
+    # the FHIR R4 Genomics Reporting bundle, written and validated by the same job
+    "fhir": "results/fhir/{name}.json",
 }
 
 

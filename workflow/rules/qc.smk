@@ -1,16 +1,12 @@
 # Alignment, coverage and call-set QC, tool versions, and the MultiQC report that collects them.
 
 
-# One job per sample for the three samtools passes QC needs: flagstat (the QC gate's counts),
-# idxstats (reads per contig: the sex check; from the index, no pass over the reads) and stats.
 rule stats_alignments_samtools:
     input:
         unpack(analysis_bam_pair),
         ref=REF,
     output:
-        flagstat="results/qc/samtools/{sample}.flagstat.txt",
-        idxstats="results/qc/identity/{sample}.idxstats.txt",
-        stats="results/qc/samtools/{sample}.stats.txt",
+        "results/qc/samtools/{sample}.stats.txt",
     log:
         "logs/qc/samtools_stats/{sample}.log",
     benchmark:
@@ -21,13 +17,35 @@ rule stats_alignments_samtools:
     resources:
         **resources_for("stats_alignments_samtools"),
     message:
-        "Collecting alignment statistics of {wildcards.sample} (samtools flagstat, idxstats, stats)"
+        "Collecting alignment statistics of {wildcards.sample} (samtools stats)"
+    shell:
+        "samtools stats -@ {threads} --reference {input.ref} -r {input.ref} {input.bam}"
+        " > {output} 2> {log}"
+
+
+# flagstat apart from stats: the QC gate before calling needs only these counts (one fast pass);
+# idxstats (reads per contig, for the sex check) comes from the index, no pass over the reads
+rule flagstat_alignments_samtools:
+    input:
+        unpack(analysis_bam_pair),
+        ref=REF,
+    output:
+        flagstat="results/qc/samtools/{sample}.flagstat.txt",
+        idxstats="results/qc/identity/{sample}.idxstats.txt",
+    log:
+        "logs/qc/samtools_flagstat/{sample}.log",
+    benchmark:
+        "logs/benchmarks/flagstat_alignments_samtools/{sample}.tsv"
+    conda:
+        "../../envs/samtools.yaml"
+    threads: threads_for("flagstat_alignments_samtools")
+    resources:
+        **resources_for("flagstat_alignments_samtools"),
+    message:
+        "Counting mapped and properly paired reads of {wildcards.sample} (samtools flagstat, idxstats)"
     shell:
         "(samtools flagstat -@ {threads} --input-fmt-option reference={input.ref} {input.bam}"
-        " > {output.flagstat}"
-        " && samtools idxstats {input.bam} > {output.idxstats}"
-        " && samtools stats -@ {threads} --reference {input.ref} -r {input.ref} {input.bam}"
-        " > {output.stats}) 2> {log}"
+        " > {output.flagstat} && samtools idxstats {input.bam} > {output.idxstats}) 2> {log}"
 
 
 rule coverage_mosdepth:
@@ -64,7 +82,7 @@ rule evaluate_sample_qc:
         fastp=lambda w: outputs(
             rules.trim_reads_fastp.output.json, sample=[w.sample], unit=units_of(w.sample)
         ),
-        flagstat=rules.stats_alignments_samtools.output.flagstat,
+        flagstat=rules.flagstat_alignments_samtools.output.flagstat,
         mosdepth=rules.coverage_mosdepth.output.summary,
     output:
         "results/qc/gate/{sample}.verdict.json",
@@ -105,30 +123,6 @@ rule require_sample_qc:
         "Stopping variant calling of {wildcards.sample} if its QC verdict is FAIL"
     shell:
         "python -m dnaseq.steps qc-gate require {input} --output {output} 2> {log}"
-
-
-rule stats_calls_bcftools:
-    input:
-        vcf="results/calls/{caller}/{sample}.vcf.gz",
-        ref=REF,
-    output:
-        "results/qc/bcftools_stats/{caller}/{sample}.txt",
-    log:
-        "logs/qc/bcftools_stats/{caller}/{sample}.log",
-    benchmark:
-        "logs/benchmarks/stats_calls_bcftools/{caller}/{sample}.tsv"
-    conda:
-        "../../envs/bcftools.yaml"
-    threads: threads_for("stats_calls_bcftools")
-    resources:
-        **resources_for("stats_calls_bcftools"),
-    message:
-        "Collecting call statistics of {wildcards.sample} ({wildcards.caller}, bcftools stats)"
-    shell:
-        # MultiQC names the sample after the ID line: make it sample_caller, not the file name
-        "(bcftools stats -F {input.ref} -s - {input.vcf}"
-        " | sed 's|^ID\\t0\\t.*|ID\\t0\\t{wildcards.sample}_{wildcards.caller}|'"
-        " > {output}) 2> {log}"
 
 
 rule report_tool_versions:
@@ -179,11 +173,10 @@ rule report_multiqc:
         " --filename multiqc_report.html {input} > {log} 2>&1"
 
 
-_samtools = rules.stats_alignments_samtools.output
-to_multiqc([_samtools.stats, _samtools.flagstat], sample=SAMPLES)
+to_multiqc(rules.stats_alignments_samtools.output, sample=SAMPLES)
+to_multiqc(rules.flagstat_alignments_samtools.output.flagstat, sample=SAMPLES)
 _mosdepth = rules.coverage_mosdepth.output
 to_multiqc([_mosdepth.summary, _mosdepth.dist, _mosdepth.region_dist], sample=SAMPLES)
-to_multiqc(rules.stats_calls_bcftools.output, caller=CALLERS, sample=GERMLINE_SAMPLES)
 to_multiqc(rules.report_tool_versions.output, env=env_names())
 deliver(rules.report_multiqc.output)
 deliver(rules.evaluate_sample_qc.output, sample=SAMPLES)

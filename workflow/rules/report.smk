@@ -55,6 +55,7 @@ rule report_germline_sample:
         annotator=config["annotation"]["tool"],
         padding=lambda w: report_targets(w.sample)[1],
         settings=REPORT_SETTINGS,
+        fhir=json.dumps(config["report"]["fhir"]),
         optional=report_args,
     message:
         "Writing the clinical report of {wildcards.sample} (germline)"
@@ -67,6 +68,7 @@ rule report_germline_sample:
         " --sex-check {input.sex_check} --provenance {input.provenance}"
         " --target-padding {params.padding} --settings {params.settings:q} {params.optional}"
         " --html {output.html} --tsv {output.tsv} --xlsx {output.xlsx} --json {output.json}"
+        " --fhir {output.fhir} --fhir-settings {params.fhir:q}"
         " 2> {log}"
 
 
@@ -99,6 +101,7 @@ rule report_tumor:
         padding=config["somatic"]["padding"],
         msi_high=config["somatic"]["msi"]["high_score"],
         settings=REPORT_SETTINGS,
+        fhir=json.dumps(config["report"]["fhir"]),
         optional=report_args,
     message:
         "Writing the clinical report of {wildcards.tumor} ({wildcards.mode})"
@@ -113,32 +116,8 @@ rule report_tumor:
         " --target-padding {params.padding} --msi-high-score {params.msi_high}"
         " --settings {params.settings:q} {params.optional}"
         " --html {output.html} --tsv {output.tsv} --xlsx {output.xlsx} --json {output.json}"
+        " --fhir {output.fhir} --fhir-settings {params.fhir:q}"
         " 2> {log}"
-
-
-rule fhir_bundle:
-    input:
-        "results/report/{name}.report.json",
-    output:
-        "results/fhir/{name}.json",
-    log:
-        "logs/report/fhir/{name}.log",
-    benchmark:
-        "logs/benchmarks/fhir_bundle/{name}.tsv"
-    wildcard_constraints:
-        name="|".join(map(re.escape, report_ids())) or "NO_REPORTS",
-    conda:
-        REPORT_ENV
-    threads: threads_for("fhir_bundle")
-    resources:
-        **resources_for("fhir_bundle"),
-    params:
-        settings=json.dumps(config["report"]["fhir"]),
-    message:
-        "Writing the FHIR Genomics Reporting bundle of {wildcards.name}"
-    shell:
-        "python -m dnaseq.steps fhir-bundle --report {input} --settings {params.settings:q}"
-        " --output {output} 2> {log}"
 
 
 rule report_index:
@@ -188,7 +167,6 @@ rule registry_export:
 if config["report"]["enabled"]:
     deliver([rules.report_germline_sample.output[k] for k in REPORT_OUT], sample=GERMLINE_SAMPLES)
     deliver([rules.report_tumor.output[k] for k in REPORT_OUT], somatic_run_wildcards())
-    deliver(rules.fhir_bundle.output, name=report_ids())
     deliver(rules.report_index.output)
     if TUMORS:
         deliver(rules.registry_export.output)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pysam
 
-from dnaseq.report import qc, render, variants
+from dnaseq.report import fhir, qc, render, variants
 
 TRANSCRIPT_POLICY = (
     "One transcript per variant: a transcript on the lab's list first, then MANE Select, then "
@@ -65,6 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--tsv", type=Path, required=True)
     p.add_argument("--xlsx", type=Path, required=True)
     p.add_argument("--json", type=Path, required=True)
+    p.add_argument("--fhir", type=Path, help="also write the FHIR bundle (dnaseq.report.fhir)")
+    p.add_argument("--fhir-settings", default="{}", help="JSON: the config's report.fhir")
     return p.parse_args(argv)
 
 
@@ -237,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
         f" {len(data['filtered'])} filtered",
         file=sys.stderr,
     )
+    if args.fhir:
+        # from the JSON as written, exactly what the fhir-bundle step would read
+        report = json.loads(args.json.read_text())
+        return fhir.write_bundle(report, json.loads(args.fhir_settings), args.fhir, str(args.json))
     return 0
 
 

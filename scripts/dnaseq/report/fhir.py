@@ -305,13 +305,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", type=Path, required=True)
     args = p.parse_args(argv)
     report = json.loads(args.report.read_text())
+    return write_bundle(report, json.loads(args.settings), args.output, str(args.report))
+
+
+def write_bundle(report: dict, settings: dict, output: Path, source: str) -> int:
+    """Build, validate and write the bundle of one report; 1 (nothing written) when invalid.
+    Called by the clinical-report step (same job) and by the fhir-bundle step."""
     try:
-        data = bundle(report, json.loads(args.settings))
+        data = bundle(report, settings)
         validate(data)
     except (ValueError, TypeError, KeyError) as error:
-        print(f"{args.report}: the FHIR bundle is invalid: {error}", file=sys.stderr)
+        print(f"{source}: the FHIR bundle is invalid: {error}", file=sys.stderr)
         return 1
-    args.output.write_text(json.dumps(data, separators=(",", ":")) + "\n")
+    output.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     print(
         f"{report['report_id']}: FHIR bundle with {len(data['entry'])} resources", file=sys.stderr
     )
