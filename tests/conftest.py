@@ -84,8 +84,9 @@ def make_config(
 def snakemake_command(
     workdir: Path, configfile: Path, *args: str, python: str = sys.executable
 ) -> list[str]:
-    """The Snakemake command line the tests run (2 cores unless a profile is given)."""
-    cores = [] if any(a == "--profile" for a in args) else ["--cores", "2"]
+    """The Snakemake command line the tests run (2 cores and the greedy scheduler of
+    profiles/test unless a profile is given)."""
+    cores = [] if any(a == "--profile" for a in args) else ["--cores", "2", "--scheduler", "greedy"]
     return [
         python, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
         "--directory", str(workdir), "--configfile", str(configfile), *cores, *args,

@@ -72,8 +72,10 @@ def s3(tmp_path_factory):
 
 GERMLINE_CALLERS = ["bcftools"]
 SOMATIC_CALLERS = ["freebayes"]
-# a germline sample with two lanes and a tumour/normal pair: every kind of job, fewest samples
-S3_SAMPLES = ["SIM01", "NA12878_T", "NA12878_N"]
+# a tumour/normal pair: every kind of job (the normal also gets germline calls, annotation and
+# a report), fewest samples. A second lane and the germline truth comparison use storage as
+# every other job does; they run locally in the demo run.
+S3_SAMPLES = ["NA12878_T", "NA12878_N"]
 
 
 def launch_folder(tmp_path: Path) -> Path:
@@ -171,14 +173,14 @@ def test_workflow_with_inputs_and_outputs_in_s3(s3, tmp_path, demo_run):
     local_inputs = local[(local.role == "input") & ~local.path.str.endswith("samples.tsv")]
     local_inputs = local_inputs[~local_inputs.path.str.endswith("units.tsv")]
     assert set(data.sha256) <= set(local_inputs.sha256)
-    assert any("SIM01" in p for p in data.path) and any("NA12878" in p for p in data.path)
+    assert any("NA12878_T" in p for p in data.path) and any("NA12878_N" in p for p in data.path)
 
     # same variant records and validation figures as the local run
     compared = [
         f"results/{kind}/{caller}/{sample}.vcf.gz"
         for kind in ("calls", "annotated")
         for caller in GERMLINE_CALLERS
-        for sample in ("SIM01", "NA12878_N")
+        for sample in ("NA12878_N",)
     ]
     compared += [
         "results/somatic/freebayes/NA12878_T.paired.vcf.gz",
@@ -189,8 +191,7 @@ def test_workflow_with_inputs_and_outputs_in_s3(s3, tmp_path, demo_run):
         target.parent.mkdir(parents=True, exist_ok=True)
         client.download_file(BUCKET, f"{PREFIX}/{path}", str(target))
         assert vcf_records(target) == vcf_records(demo_run / path), path
-    for table, callers in (("summary.tsv", GERMLINE_CALLERS),
-                           ("somatic_summary.tsv", SOMATIC_CALLERS)):  # fmt: skip
+    for table, callers in (("somatic_summary.tsv", SOMATIC_CALLERS),):
         target = fetched / table
         client.download_file(BUCKET, f"{PREFIX}/results/validation/{table}", str(target))
         local = pd.read_csv(demo_run / "results/validation" / table, sep="\t")
