@@ -112,7 +112,9 @@ def storage_env(endpoint: str) -> dict[str, str]:
 def run(
     workdir: Path, endpoint: str, *args: str, python: str = sys.executable
 ) -> subprocess.CompletedProcess:
-    cmd = [python, *snakemake_command(workdir, workdir / "config/config.yaml", *args)[1:]]
+    # no local output cache: the bucket is where every output goes
+    config = workdir / "config/config.yaml"
+    cmd = [python, *snakemake_command(workdir, config, *args, cache=False)[1:]]
     env = storage_env(endpoint)
     return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
 
