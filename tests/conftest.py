@@ -25,13 +25,6 @@ SCENARIO = REPO / "tests" / "scenarios" / "bundled"
 # the virtualenv with the executor plugins (slurm, lsf, cluster-generic, kubernetes, googlebatch)
 CLUSTER_PYTHON = str(REPO / ".venv-cluster" / "bin" / "python")
 
-# The JVM tools (snpEff, VarDict, Picard) run for 1-3 s each on the test data, mostly starting
-# up and compiling; the client compiler and the serial collector take ~40 % less CPU for that
-# (the bundled run: 63 -> 37 CPU s of Java; every VCF of it identical). Tests only: on a lab's
-# whole genome, long-running Java wants the JVM's defaults. Every JVM then notes on stderr
-# that it "Picked up JAVA_TOOL_OPTIONS".
-os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-
 
 def absolute(path: str) -> str:
     return path if not path or os.path.isabs(path) else str(REPO / path)
@@ -99,7 +92,7 @@ def snakemake_command(
     profiles/test unless a profile is given; the bwa index from the session's output cache,
     see pytest_configure, unless cache=False)."""
     cores = [] if any(a == "--profile" for a in args) else ["--cores", "2", "--scheduler", "greedy"]
-    use_cache = cache and os.environ.get("SNAKEMAKE_OUTPUT_CACHE")
+    use_cache = cache and os.environ.get("DNASEQ_TEST_CACHE")
     cache_args = ["--cache=index_reference_bwa"] if use_cache else []
     return [
         python, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
@@ -185,17 +178,26 @@ def write_bam(path: Path, reads: list[tuple[str, int, str, int]]) -> Path:
 
 
 def pytest_configure(config):
-    """One Snakemake output cache for the whole session, shared by the pytest-xdist workers
-    (they inherit the controller's environment): the bwa index (16 CPU s on the bundled
-    reference) is built by the first run that needs it and symlinked by every other.
-    tests/test_reference_cache.py checks the cache itself with a cache of its own. A lab's own
-    SNAKEMAKE_OUTPUT_CACHE is never written by the tests."""
-    if hasattr(config, "workerinput"):  # a worker: the controller's cache is in its environment
+    """Two settings of the test session (never of `make demo` or the benchmarks, which import
+    this module's helpers but not its hooks); the pytest-xdist workers inherit the controller's
+    environment.
+
+    1. One Snakemake output cache for the whole session: the bwa index (16 CPU s on the bundled
+       reference) is built by the first run that needs it and symlinked by every other, as a
+       lab's runs take it from theirs. tests/test_reference_cache.py checks the cache itself
+       with a cache of its own; a lab's own SNAKEMAKE_OUTPUT_CACHE is never written.
+    2. The JVM tools (snpEff, VarDict, Picard) run 1-3 s each on the test data, mostly starting
+       up and compiling; the client compiler and the serial collector take ~40 % less CPU for
+       that (the bundled run: 63 -> 37 CPU s of Java, every VCF identical). On a lab's genome,
+       long-running Java wants the JVM's defaults. Every JVM notes on stderr that it "Picked up
+       JAVA_TOOL_OPTIONS"."""
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker
         return
     import tempfile
 
+    os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
     config._dnaseq_cache = tempfile.mkdtemp(prefix="dnaseq-test-cache-")
-    os.environ["SNAKEMAKE_OUTPUT_CACHE"] = config._dnaseq_cache
+    os.environ["DNASEQ_TEST_CACHE"] = os.environ["SNAKEMAKE_OUTPUT_CACHE"] = config._dnaseq_cache
 
 
 def pytest_unconfigure(config):
@@ -204,7 +206,6 @@ def pytest_unconfigure(config):
         import shutil
 
         shutil.rmtree(cache, ignore_errors=True)
-        del os.environ["SNAKEMAKE_OUTPUT_CACHE"]
 
 
 # The longest files first: the SLURM and S3 runs (several minutes each, partly waiting on a
