@@ -7,6 +7,20 @@ the binaries that actually ran, never versions typed by hand.
 
 from __future__ import annotations
 
+
+def python_package(command: str, dist: str, fallback: str) -> str:
+    """The version of a tool that is a Python package, read from the package's metadata by the
+    interpreter the tool's script starts with (its shebang), so the installation that runs is
+    the one asked; `fallback` (the tool's own version command) when the script is not a Python
+    script or has no such metadata. Some tools take 1-2 s to import everything before they
+    print a version (MultiQC, CNVkit); every run asks once per environment."""
+    interpreter = f'sed -n "1s/^#![[:space:]]*//p" "$(command -v {command})"'
+    metadata = f"import importlib.metadata as m; print(m.version('{dist}'))"
+    return (
+        f'i=$({interpreter}); [[ $i == *python* ]] && $i -c "{metadata}" 2>/dev/null || {fallback}'
+    )
+
+
 # env name -> {tool name shown in the report: command whose output contains the version}
 ENV_TOOLS: dict[str, dict[str, str]] = {
     "fastp": {"fastp": "fastp --version"},
@@ -21,12 +35,15 @@ ENV_TOOLS: dict[str, dict[str, str]] = {
     "gatk": {"gatk4": "gatk --version"},
     "snpeff": {"snpeff": "snpEff -version"},
     "vep": {"ensembl-vep": "vep --help | grep ensembl-vep"},
-    "multiqc": {"multiqc": "multiqc --version"},
+    "multiqc": {"multiqc": python_package("multiqc", "multiqc", "multiqc --version")},
     "delly": {"delly": "delly --version", "bcftools": "bcftools --version"},
-    "tiddit": {"tiddit": "tiddit --help | head -n 1", "bcftools": "bcftools --version"},
+    "tiddit": {
+        "tiddit": python_package("tiddit", "tiddit", "tiddit --help | head -n 1"),
+        "bcftools": "bcftools --version",
+    },
     "manta": {"manta": "configManta.py --version"},
-    "truvari": {"truvari": "truvari version"},
-    "cnvkit": {"cnvkit": "cnvkit.py version"},
+    "truvari": {"truvari": python_package("truvari", "truvari", "truvari version")},
+    "cnvkit": {"cnvkit": python_package("cnvkit.py", "cnvkit", "cnvkit.py version")},
     "report": {
         "jinja2": "python -c 'import jinja2; print(jinja2.__version__)'",
         "fhir.resources": "python -c 'import fhir.resources; print(fhir.resources.__version__)'",
