@@ -211,16 +211,19 @@ def pytest_unconfigure(config):
 # The longest files first: the SLURM and S3 runs (several minutes each, partly waiting on a
 # scheduler or a storage server) then start at once on their own workers instead of last
 # (`make test` passes --no-loadscope-reorder: xdist would otherwise send the files with the
-# most tests first, and these two have only 2-3 tests each).
+# most tests first, and these two have only 2-3 tests each). Then the files that do not read the
+# shared demo run, so that no worker waits for the demo run's lock while there is other work.
 SLOW_FILES = ("test_slurm.py", "test_cloud_storage.py")
 
 
 def pytest_collection_modifyitems(session, config, items):
-    items.sort(key=lambda item: item.path.name not in SLOW_FILES)
+    reads_demo = {item.path for item in items if "demo_run" in item.fixturenames}
+    items.sort(key=lambda item: (item.path.name not in SLOW_FILES, item.path in reads_demo))
 
 
-# DNASEQ_TEST_CPU=FILE: append "test <tab> wall s <tab> CPU s" per test (the worker's own CPU
-# plus every subprocess it waited for: Snakemake runs and their jobs), to find what makes
+# DNASEQ_TEST_CPU=FILE: append "test <tab> wall s <tab> CPU s <tab> worker <tab> start (epoch s)"
+# per test (CPU: the worker's own plus every subprocess it waited for: Snakemake runs and their
+# jobs; the timeline shows which worker waits on what), to find what makes
 # `make test` slow (benchmarks/README.md). Off by default.
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
@@ -236,7 +239,11 @@ def pytest_runtest_protocol(item, nextitem):
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
-    wall, spent = time.perf_counter(), cpu()
+    started, wall, spent = time.time(), time.perf_counter(), cpu()
     yield
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "-")
     with open(target, "a") as out:
-        out.write(f"{item.nodeid}\t{time.perf_counter() - wall:.1f}\t{cpu() - spent:.1f}\n")
+        out.write(
+            f"{item.nodeid}\t{time.perf_counter() - wall:.1f}\t{cpu() - spent:.1f}"
+            f"\t{worker}\t{started:.0f}\n"
+        )
