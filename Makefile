@@ -17,7 +17,7 @@ demo: setup  ## run the workflow on the bundled test dataset
 	@cat results/validation/summary.tsv results/validation/somatic_summary.tsv
 
 test: setup  ## the whole test suite (unit, dry-run, end-to-end, S3 storage, real SLURM)
-	python -m pytest tests -ra --durations=15 -n 2 --dist loadfile --no-loadscope-reorder
+	python -m pytest tests -ra --durations=15 -n 3 --dist loadfile --no-loadscope-reorder
 
 test-slurm: setup  ## only the real local SLURM test (also part of `make test`; needs root)
 	python -m pytest tests/test_slurm.py -ra
