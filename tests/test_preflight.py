@@ -143,6 +143,63 @@ def test_fastq_sequence_quality_length_differ(tmp_path):
         check_fastq_pair(r1, r2)
 
 
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("truncated", "record is incomplete"),
+        ("empty_plus", "third line does not start with '+'"),
+        ("blank_line_at_end", "record is incomplete"),
+        ("bad_quality", "quality characters outside Phred+33 range"),
+        ("short_quality", "different lengths (10 vs 9)"),
+        ("no_at", "header does not start with '@'"),
+    ],
+)
+def test_bulk_check_names_the_same_record_as_the_record_reader(
+    tmp_path, monkeypatch, fault, message
+):
+    """The deep check reads and checks blocks of records in bulk (the record-by-record reader
+    costs twice the time); with blocks of 4 records and the fault in record 7 (the second
+    block), it must stop at the record the record-by-record reader names, with its message."""
+    from dnaseq.core import preflight
+
+    monkeypatch.setattr(preflight, "BLOCK_RECORDS", 4)
+    monkeypatch.setattr(preflight, "READ_BYTES", 50)  # reads end inside lines and records
+    records = [rec(i, 1) for i in range(10)]
+    broken = {
+        "truncated": lambda: "".join(records[:6]) + "@r6/1\nACGTACGTAC\n",
+        "empty_plus": lambda: "".join(records[:6]) + records[6].replace("\n+\n", "\n\n"),
+        "blank_line_at_end": lambda: "".join(records) + "\n",
+        "bad_quality": lambda: "".join(records[:6]) + records[6].replace("IIII", "II\x7fI"),
+        "short_quality": lambda: "".join(records[:6]) + records[6].replace("IIIIIIIIII", "I" * 9),
+        "no_at": lambda: "".join(records[:6]) + records[6].replace("@", ">"),
+    }[fault]()
+    path = fastq(tmp_path / "R1.fastq.gz", body=broken)
+    with pytest.raises(InputError) as by_record:
+        list(preflight.fastq_records(path))
+    with pytest.raises(InputError) as in_bulk:
+        list(preflight.fastq_blocks(path))
+    assert message in str(in_bulk.value)
+    assert str(in_bulk.value) == str(by_record.value)
+    expected_record = 11 if fault == "blank_line_at_end" else 7
+    assert f"record {expected_record} " in str(in_bulk.value)
+
+
+def test_bulk_check_pairs_mates_of_other_lengths_across_blocks(tmp_path, monkeypatch):
+    """R2 reads shorter than R1 (e.g. 151 + 101 cycles), CRLF line ends, no newline at the
+    end: the blocks of both files hold the same records, so the pair passes."""
+    from dnaseq.core import preflight
+
+    monkeypatch.setattr(preflight, "BLOCK_RECORDS", 3)
+    monkeypatch.setattr(preflight, "READ_BYTES", 37)
+    r1 = "".join(f"@r{i}/1\n{'ACGT' * 30}\n+\n{'I' * 120}\n" for i in range(10))
+    r2 = "".join(f"@r{i}/2\r\nTTGCA\r\n+\r\nIIIII\r\n" for i in range(10)).rstrip()
+    p1 = fastq(tmp_path / "R1.fastq.gz", body=r1)
+    p2 = fastq(tmp_path / "R2.fastq.gz", body=r2)
+    assert preflight.check_fastq_pair(p1, p2) == 10
+    names = [name for _, names, _, _ in preflight.fastq_blocks(p2) for name in names]
+    assert names == [f"r{i}/2" for i in range(10)]
+
+
 def test_fastq_incomplete_last_record(tmp_path):
     r1 = fastq(tmp_path / "R1.fastq.gz", body=rec(0, 1) + "@r1/1\nACGT\n")
     r2 = fastq(tmp_path / "R2.fastq.gz", 2, 2)

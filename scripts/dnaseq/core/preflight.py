@@ -160,6 +160,30 @@ MAX_SAME_SEQUENCE_FRACTION = 0.5
 
 
 BLOCK_RECORDS = 50_000  # records checked at a time by the deep check (bulk, C-level checks)
+READ_BYTES = 4 << 20  # text read from the file at a time
+# a character outside the Phred+33 range (one search over a block's joined qualities)
+BAD_QUALITY = re.compile(f"[^{re.escape(chr(QUAL_RANGE[0]))}-{re.escape(chr(QUAL_RANGE[1]))}]")
+
+
+def _record_line_blocks(handle) -> Iterator[list[str]]:
+    """The file's lines without their newlines, BLOCK_RECORDS records (4 lines each) at a time,
+    so that the blocks of R1 and R2 hold the same records whatever their read lengths; the last
+    block holds what is left (not a multiple of 4 when the file ends inside a record). Read and
+    split in bulk: reading line by line costs more than all the checks."""
+    size = 4 * BLOCK_RECORDS
+    pending: list[str] = []
+    tail = ""
+    while data := handle.read(READ_BYTES):
+        lines = (tail + data).split("\n")
+        tail = lines.pop()  # a line cut by the read, or "" after a newline
+        pending += lines
+        while len(pending) >= size:
+            yield pending[:size]
+            pending = pending[size:]
+    if tail:  # the last line has no newline
+        pending.append(tail)
+    if pending:
+        yield pending
 
 
 def fastq_blocks(path: Path) -> Iterator[tuple[int, list[str], list[str], list[str]]]:
@@ -176,26 +200,28 @@ def fastq_blocks(path: Path) -> Iterator[tuple[int, list[str], list[str], list[s
     try:
         with gzip.open(path, "rt", encoding="ascii", errors="strict") as handle:
             number = 1
-            while lines := list(itertools.islice(handle, 4 * BLOCK_RECORDS)):
-                headers, seqs = lines[0::4], [x.rstrip("\n") for x in lines[1::4]]
-                plus, quals = lines[2::4], [x.rstrip("\n") for x in lines[3::4]]
+            for lines in _record_line_blocks(handle):
+                headers, seqs, plus, quals = lines[0::4], lines[1::4], lines[2::4], lines[3::4]
                 ok = (
                     len(lines) % 4 == 0
+                    and all(headers)
                     and all(plus)
                     and set(map(first_char, headers)) == {"@"}
                     and set(map(first_char, plus)) == {"+"}
                     and list(map(len, seqs)) == list(map(len, quals))
                     and all(quals)
-                    and min(map(min, quals)) >= low
-                    and max(map(max, quals)) <= high
+                    and not BAD_QUALITY.search("".join(quals))
                 )
                 if not ok:
                     for i in range(0, len(lines), 4):
-                        h, sq, pl, q = (lines[i : i + 4] + ["", "", ""])[:4]
-                        sq, q = sq.rstrip("\n"), q.rstrip("\n")
+                        # a missing line (the file ends) is None, an empty line ""
+                        h, sq, pl, q = (lines[i : i + 4] + [None, None, None])[:4]
+                        if pl is None:
+                            _record_error(path, number + i // 4, h, sq or "", "", q or "")
+                        pl = pl or "\n"  # an empty third line: "does not start with '+'"
+                        q = q or ""
                         bad = (
-                            not pl
-                            or h[:1] != "@"
+                            h[:1] != "@"
                             or pl[:1] != "+"
                             or len(sq) != len(q)
                             or (q and (min(q) < low or max(q) > high))
