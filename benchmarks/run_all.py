@@ -195,7 +195,7 @@ def main() -> None:
         "--overhead-only", action="store_true", help="table 1 alone (printed, not written)"
     )
     args = ap.parse_args()
-    reps_small, reps_large = (1, 1) if args.quick else (3, 2)
+    reps_small, reps_large = (1, 1) if args.quick else (3, 3)
     started = time.time()
     sim_r1 = args.sim / "reads/SIMB_L001_R1.fastq.gz"
     if not sim_r1.exists():

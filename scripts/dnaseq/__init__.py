@@ -8,4 +8,4 @@
   `dnaseq manifest verify`).
 """
 
-__version__ = "0.5.0"
+__version__ = "0.5.1"
