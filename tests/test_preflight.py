@@ -152,6 +152,7 @@ def test_fastq_sequence_quality_length_differ(tmp_path):
         ("bad_quality", "quality characters outside Phred+33 range"),
         ("short_quality", "different lengths (10 vs 9)"),
         ("no_at", "header does not start with '@'"),
+        ("no_name", "header has no read name"),
     ],
 )
 def test_bulk_check_names_the_same_record_as_the_record_reader(
@@ -172,6 +173,7 @@ def test_bulk_check_names_the_same_record_as_the_record_reader(
         "bad_quality": lambda: "".join(records[:6]) + records[6].replace("IIII", "II\x7fI"),
         "short_quality": lambda: "".join(records[:6]) + records[6].replace("IIIIIIIIII", "I" * 9),
         "no_at": lambda: "".join(records[:6]) + records[6].replace("@", ">"),
+        "no_name": lambda: "".join(records[:6]) + records[6].replace("@r6/1", "@ "),
     }[fault]()
     path = fastq(tmp_path / "R1.fastq.gz", body=broken)
     with pytest.raises(InputError) as by_record:

@@ -94,11 +94,19 @@ def fastq_records(path: Path) -> Iterator[tuple[int, str, str, str]]:
                     or (qual and (min(qual) < low or max(qual) > high))
                 ):
                     _record_error(path, number, header, seq, plus, qual)
+                if not header[1:].split():
+                    _no_read_name(path, number)
                 yield number, header[1:].split(None, 1)[0], seq, qual
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         raise InputError(f"FASTQ {path}: gzip data is corrupt or truncated ({err})") from None
     except UnicodeDecodeError:
         raise InputError(f"FASTQ {path}: contains non-text (binary) data") from None
+
+
+def _no_read_name(path: Path, number: int) -> None:
+    raise InputError(
+        f"FASTQ {path}, record {number} (line {4 * (number - 1) + 1}): header has no read name"
+    )
 
 
 def _record_error(path: Path, number: int, header: str, seq: str, plus: str, qual: str) -> None:
@@ -228,7 +236,11 @@ def fastq_blocks(path: Path) -> Iterator[tuple[int, list[str], list[str], list[s
                         )
                         if bad:
                             _record_error(path, number + i // 4, h, sq, pl, q)
-                names = [h[1:].split(None, 1)[0] for h in headers]
+                try:
+                    names = [h[1:].split(None, 1)[0] for h in headers]
+                except IndexError:  # a header that is "@" and nothing else
+                    i = next(i for i, h in enumerate(headers) if not h[1:].split())
+                    _no_read_name(path, number + i)
                 yield number, names, seqs, quals
                 number += len(headers)
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
