@@ -138,17 +138,22 @@ class Bench:
         return timed(cmd)[:3]
 
 
-def overhead(bench: Bench, label: str, sample: str, r1: str, r2: str, reps: int) -> dict:
+def overhead(
+    bench: Bench, label: str, sample: str, r1: str, r2: str, reps: int, name: str
+) -> tuple[dict, float]:
+    """Table 1's row, and the workflow's median peak memory (MB). The workflow's last run stays
+    in bench.root / name for the tables that reuse it."""
     wf, hand = [], []
     for _ in range(reps):  # interleaved: machine drift hits both sides alike
-        wf.append(bench.workflow(sample, r1, r2)[:3])
+        wf.append(bench.workflow(sample, r1, r2, name=name)[:3])
         hand.append(bench.hand(sample, r1, r2))
     med = {k: statistics.median(x[i] for x in runs)
            for k, i, runs in (("wf_wall", 0, wf), ("wf_cpu", 1, wf), ("hand_wall", 0, hand),
                               ("hand_cpu", 1, hand))}  # fmt: skip
-    return {"data": label, "reps": reps, **med,
-            "wall_ratio": med["wf_wall"] / med["hand_wall"],
-            "cpu_ratio": med["wf_cpu"] / med["hand_cpu"]}  # fmt: skip
+    row = {"data": label, "reps": reps, **med,
+           "wall_ratio": med["wf_wall"] / med["hand_wall"],
+           "cpu_ratio": med["wf_cpu"] / med["hand_cpu"]}  # fmt: skip
+    return row, statistics.median(x[2] for x in wf)
 
 
 def records(vcf: Path) -> list[str]:
@@ -216,21 +221,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(Path(tmp))
         # 1. overhead
-        rows = [overhead(bench, "bundled NA12878 (25,839 pairs)", "NA12878",
-                         *Bench.bundled_reads(), reps_small),
-                overhead(bench, f"simulated 2 Mb 30x ({2 * pairs_per_mb:,} pairs)", "SIMB",
-                         *subsample(*sim, 2 * pairs_per_mb, Path(tmp)), reps_large)]  # fmt: skip
-        table1 = markdown(rows)
+        bundled, _ = overhead(bench, "bundled NA12878 (25,839 pairs)", "NA12878",
+                              *Bench.bundled_reads(), reps_small, "overhead_bundled")  # fmt: skip
+        large, large_peak = overhead(bench, f"simulated 2 Mb 30x ({2 * pairs_per_mb:,} pairs)",
+                                     "SIMB", *subsample(*sim, 2 * pairs_per_mb, Path(tmp)),
+                                     reps_large, "growth2.0")  # fmt: skip
+        table1 = markdown([bundled, large])
         print("\n1. Overhead (workflow / hand-chained tools)\n" + table1, flush=True)
         if args.overhead_only:
             return
         # 2. growth
         growth = []
-        for mb in (0.5, 1.0, 2.0):
+        for mb in (0.5, 1.0):
             r1, r2 = subsample(*sim, int(mb * pairs_per_mb), Path(tmp))
             wall, cpu, peak, _ = bench.workflow("SIMB", r1, r2, name=f"growth{mb}")
             growth.append({"Mb_at_30x": mb, "pairs": int(mb * pairs_per_mb), "wall_s": wall,
                            "cpu_s": cpu, "peak_mb": peak})  # fmt: skip
+        # 2 Mb: the medians of table 1's workflow runs (same reads, same config)
+        growth.append({"Mb_at_30x": 2.0, "pairs": 2 * pairs_per_mb, "wall_s": large["wf_wall"],
+                       "cpu_s": large["wf_cpu"], "peak_mb": large_peak})  # fmt: skip
         slope = (growth[-1]["cpu_s"] - growth[0]["cpu_s"]) / (2.0 - 0.5)
         genome_h = slope * GENOME_MB / 3600
         panel_h = slope * PANEL_MB * (500 / 30) / 3600
@@ -244,7 +253,10 @@ def main() -> None:
         scatter_rows, reference = [], None
         r1, r2 = subsample(*sim, pairs_per_mb, Path(tmp))
         for n in (1, 2, 4, 8):
-            _, _, _, workdir = bench.workflow("SIMB", r1, r2, scatter=n, name=f"scatter{n}")
+            if n == 4:  # the default: table 2's 1 Mb run is this run
+                workdir = bench.root / "growth1.0"
+            else:
+                _, _, _, workdir = bench.workflow("SIMB", r1, r2, scatter=n, name=f"scatter{n}")
             calls = sorted((workdir / "logs/benchmarks/call_variants_bcftools").glob("*.tsv"))
             walls = [float(pd.read_csv(c, sep="\t")["s"].iloc[0]) for c in calls]
             recs = records(workdir / "results/calls/bcftools/SIMB.vcf.gz")
@@ -271,16 +283,14 @@ def main() -> None:
         print("\n5. Memory: peak RSS vs declared mem_mb (2 Mb run)\n" + table5, flush=True)
     # 4. planning
     sizes = [10, 100] if args.quick else [10, 100, 1000]
-    plan_rows = []
-    for n, scatter in ((n, scatter) for n in sizes for scatter in (4, 1)):
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = planning.setup(Path(tmp), n, scatter)
-            runs = [planning.dry_run(Path(tmp), cfg) for _ in range(1 if args.quick else 3)]
-        plan_rows.append({"samples": n, "scatter": scatter, "jobs": runs[0][3],
-                          "wall_s": statistics.median(r[0] for r in runs),
-                          "cpu_s": statistics.median(r[1] for r in runs),
-                          "peak_mb": statistics.median(r[2] for r in runs)})  # fmt: skip
-    table4 = markdown(plan_rows)
+    plan_rows = [planning.measure(n, scatter, 1 if args.quick else 3)
+                 for n in sizes for scatter in (4, 1)]  # fmt: skip
+    table4 = markdown(plan_rows) + (
+        "\nwall_s: `snakemake -n` (medians); dag_only_s: building the DAG and deciding what runs,"
+        " without the job listing (`--list-changes params`, one run: what a real run pays before"
+        " its first job); floor_s: a dry run of as many touch-only jobs (one input, one output,"
+        " no log, benchmark, resources or message: Snakemake's own cost per job, one run).\n"
+    )
     print("\n4. Planning (snakemake -n)\n" + table4, flush=True)
     report += ["\n## 1. Overhead: workflow / same tools chained by hand (medians)\n", table1,
                "\n## 2. Cost growth\n", table2, "\n## 3. Scatter\n", table3,
