@@ -6,11 +6,11 @@ Writes synthetic sheets of N germline samples, each one unit with its own small 
 annotation, calling.scatter 4 (the bundled setting) and 1 (per-sample chunks multiply the jobs;
 with many samples they buy no parallelism), and times a dry run that builds the whole DAG.
 Prints one line per N and scatter: wall seconds, CPU seconds and peak memory of the Snakemake
-process, and the number of jobs (medians of --repeats runs); then, from one run each, what
-building the DAG alone costs (`--list-changes params`: the DAG and the rerun check, no job
-listing; what a real run pays before its first job) and Snakemake's floor for as many jobs (a
-workflow of N chains of touch-only rules, one input and one output each, `floor.smk` written
-next to the sheets). Asserts nothing.
+process, the number of jobs, and the seconds until the job stats appear (start-up, DAG and
+rerun decisions, before the jobs are listed: what a real run pays before its first job); medians
+of --repeats runs. Then, from one run, Snakemake's floor for as many jobs: a workflow of N chains
+of touch-only rules, one input and one output each, `floor.smk` written next to the sheets.
+Asserts nothing.
 
     python benchmarks/planning.py [--samples 10 100 1000] [--scatter 4 1] [--repeats 3]
 """
@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import yaml
@@ -109,19 +110,34 @@ for k in range(1, STEPS):
 """
 
 
-def timed_snakemake(args: list[str]) -> tuple[float, float, float, str]:
-    """Wall s, CPU s (user + system) and peak MB of one Snakemake process, and its stdout."""
-    cmd = ["/usr/bin/time", "-f", "%e %U %S %M", *args]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(), check=True)
-    wall = time.perf_counter() - start
-    _, user, system, max_kb = proc.stderr.strip().splitlines()[-1].split()
-    return wall, float(user) + float(system), int(max_kb) / 1024, proc.stdout
+class Timed(NamedTuple):
+    wall: float  # seconds from start to exit
+    cpu: float  # user + system seconds of the Snakemake process
+    peak_mb: float
+    jobs: int  # from the "total" line of the job stats
+    dag: float  # seconds from start to the job stats: start-up, DAG and rerun decisions
 
 
-def dag_only(workdir: Path, cfg: Path) -> float:
-    """Wall seconds to build the DAG and decide what must run, without listing the jobs."""
-    return timed_snakemake(snakemake_command(workdir, cfg, "--list-changes", "params"))[0]
+def timed_snakemake(args: list[str]) -> Timed:
+    """Run one Snakemake dry run under /usr/bin/time, noting when its job stats appear (they are
+    printed once the DAG is built and before the jobs are listed)."""
+    with tempfile.NamedTemporaryFile("r") as figures:
+        cmd = ["/usr/bin/time", "-o", figures.name, "-f", "%e %U %S %M", *args]
+        env = dict(tool_env(), PYTHONUNBUFFERED="1")
+        start = time.perf_counter()
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                              text=True) as proc:  # fmt: skip
+            assert proc.stdout is not None
+            dag, lines = 0.0, []
+            for line in proc.stdout:
+                if not dag and line.startswith("Job stats:"):
+                    dag = time.perf_counter() - start
+                lines.append(line)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(args[:8])} failed:\n{''.join(lines[-30:])}")
+        _, user, system, max_kb = figures.read().strip().splitlines()[-1].split()
+    return Timed(wall, float(user) + float(system), int(max_kb) / 1024, job_count(lines), dag)
 
 
 def floor(workdir: Path, samples: int, jobs: int) -> tuple[float, int]:
@@ -137,42 +153,38 @@ def floor(workdir: Path, samples: int, jobs: int) -> tuple[float, int]:
         "--directory", str(floor_dir), "--configfile", str(floor_dir / "floor.yaml"),
         "--cores", "2", "--scheduler", "greedy", "-n", "--quiet", "rules", "reason",
     ]  # fmt: skip
-    wall, _, _, out = timed_snakemake(args)
-    return wall, job_count(out)
+    run = timed_snakemake(args)
+    return run.wall, run.jobs
 
 
-def job_count(stdout: str) -> int:
-    for line in stdout.splitlines():
+def job_count(lines: list[str]) -> int:
+    for line in lines:
         if line.startswith("total"):
             return int(line.split()[1])
     return 0
 
 
-def dry_run(workdir: Path, cfg: Path) -> tuple[float, float, float, int]:
-    dry = snakemake_command(workdir, cfg, "-n", "--quiet", "rules", "reason")
-    wall, cpu, peak, out = timed_snakemake(dry)
-    return wall, cpu, peak, job_count(out)
+def dry_run(workdir: Path, cfg: Path) -> Timed:
+    return timed_snakemake(snakemake_command(workdir, cfg, "-n", "--quiet", "rules", "reason"))
 
 
 def measure(n: int, scatter: int, repeats: int) -> dict:
-    """One row of table 4: the dry run (medians of `repeats`), the DAG alone and the floor."""
+    """One row of table 4: the dry run (medians of `repeats`) and the floor (one run)."""
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         cfg = setup(workdir, n, scatter)
         runs = [dry_run(workdir, cfg) for _ in range(repeats)]
-        jobs = runs[0][3]
-        dag_s = dag_only(workdir, cfg)
-        floor_s, floor_jobs = floor(workdir, n, jobs)
-    wall = statistics.median(r[0] for r in runs)
+        floor_s, floor_jobs = floor(workdir, n, runs[0].jobs)
+    wall = statistics.median(r.wall for r in runs)
     return {
         "samples": n,
         "scatter": scatter,
-        "jobs": jobs,
+        "jobs": runs[0].jobs,
         "wall_s": wall,
-        "cpu_s": statistics.median(r[1] for r in runs),
-        "peak_mb": statistics.median(r[2] for r in runs),
-        "ms_per_job": 1000 * wall / jobs,
-        "dag_only_s": dag_s,
+        "cpu_s": statistics.median(r.cpu for r in runs),
+        "peak_mb": statistics.median(r.peak_mb for r in runs),
+        "ms_per_job": 1000 * wall / runs[0].jobs,
+        "dag_s": statistics.median(r.dag for r in runs),
         "floor_jobs": floor_jobs,
         "floor_s": floor_s,
     }
@@ -184,7 +196,7 @@ def main() -> None:
     ap.add_argument("--scatter", type=int, nargs="+", default=[4, 1])
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    print("samples\tscatter\tjobs\twall_s\tcpu_s\tpeak_mb\tms_per_job\tdag_only_s\tfloor_jobs"
+    print("samples\tscatter\tjobs\twall_s\tcpu_s\tpeak_mb\tms_per_job\tdag_s\tfloor_jobs"
           "\tfloor_s")  # fmt: skip
     for n in args.samples:
         for scatter in args.scatter:
