@@ -22,7 +22,7 @@ test: setup  ## the whole test suite (unit, dry-run, end-to-end, S3 storage, rea
 test-slurm: setup  ## only the real local SLURM test (also part of `make test`; needs root)
 	python -m pytest tests/test_slurm.py -ra
 
-bench: setup  ## the five benchmark tables -> benchmarks/RESULTS.md (about 20 minutes)
+bench: setup  ## the five benchmark tables -> benchmarks/RESULTS.md (15-20 minutes here)
 	python benchmarks/run_all.py
 
 lint: setup  ## formatting and lint checks run before every commit (and in CI)

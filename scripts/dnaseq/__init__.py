@@ -8,4 +8,4 @@
   `dnaseq manifest verify`).
 """
 
-__version__ = "0.5.1"
+__version__ = "0.5.2"
