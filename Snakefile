@@ -18,31 +18,36 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
+# Stages in the order they read each other's outputs (README "Layout": what each takes and
+# emits; every path comes from dnaseq.core.layout). A new germline caller is one module
+# calling_<name>.smk, a new somatic caller one somatic_<name>.smk before somatic_evidence.smk.
 include: "workflow/rules/common.smk"
+include: "workflow/rules/resources.smk"
 include: "workflow/rules/preflight.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/trimming.smk"
 include: "workflow/rules/mapping.smk"
 include: "workflow/rules/bqsr.smk"
+include: "workflow/rules/qc.smk"
 include: "workflow/rules/calling.smk"
 include: "workflow/rules/calling_bcftools.smk"
 include: "workflow/rules/calling_freebayes.smk"
 include: "workflow/rules/calling_gatk.smk"
 include: "workflow/rules/calling_octopus.smk"
+include: "workflow/rules/identity.smk"
 include: "workflow/rules/somatic_calling.smk"
 include: "workflow/rules/somatic_lofreq_vardict.smk"
+include: "workflow/rules/somatic_evidence.smk"
 include: "workflow/rules/somatic_contamination.smk"
-include: "workflow/rules/somatic_tmb.smk"
-include: "workflow/rules/somatic_msi.smk"
 include: "workflow/rules/panel_coverage.smk"
 include: "workflow/rules/annotation.smk"
-include: "workflow/rules/qc.smk"
+include: "workflow/rules/somatic_tmb.smk"
+include: "workflow/rules/somatic_msi.smk"
 include: "workflow/rules/validation.smk"
-include: "workflow/rules/identity.smk"
 include: "workflow/rules/sv.smk"
 include: "workflow/rules/cnv.smk"
-include: "workflow/rules/provenance.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/provenance.smk"
 
 
 check_resource_names()
@@ -60,8 +65,8 @@ onsuccess:
     # One provenance record per successful run, with its command line. The command line is in
     # no job's params, so rerunning with other options does not redo any work.
     provenance.write_run_record(
-        Path("results/provenance/runs"),
-        Path("results/provenance/provenance.json"),
+        Path(L.provenance.runs),
+        Path(L.provenance.json),
         sys.argv,
         STARTED_UTC,
         workflow.storage_settings.default_storage_prefix,

@@ -1,35 +1,56 @@
 # Functional annotation of the germline calls of every caller and of the somatic calls: snpEff
 # with a database built offline from the configured GFF3 + the run's reference, or Ensembl VEP
-# from an offline cache. Both annotators are always defined; annotation.tool picks one
-# (ruleorder) and `none` skips annotation.
+# from an offline cache or a GFF3. Both annotators are always defined, each writing below its
+# own name (results/annotated/<tool>/); annotation.tool picks the one later stages read
+# (L.annotated_vcf) and `none` skips annotation.
 
 SNPEFF = config["annotation"]["snpeff"]
 VEP = config["annotation"]["vep"]
-SNPEFF_DB = "results/annotation/snpeff_db"
 SOMATIC_CALLER_PATTERN = "|".join(somatic_outputs()) or "NO_SOMATIC_CALLERS"
+# VEP reads either an offline cache (vep.cache_dir) or, with vep.gff set, a GFF3 + the reference
+# (no cache: full HGVS from the run's own sequence), sorted, bgzipped and indexed once.
+VEP_SOURCE = [L.annotation.vep_gff_tbi] if VEP["gff"] else [VEP["cache_dir"]] if VEP["cache_dir"] else []
 
-if config["annotation"]["tool"] == "vep":
 
-    ruleorder: annotate_variants_vep > annotate_variants_snpeff
-    ruleorder: annotate_somatic_vep > annotate_somatic_snpeff
+def annotation_active():
+    return config["annotation"]["tool"] != "none"
 
-else:
 
-    ruleorder: annotate_variants_snpeff > annotate_variants_vep
-    ruleorder: annotate_somatic_snpeff > annotate_somatic_vep
+def annotation_gff():
+    """The annotator's GFF3 (snpeff.gff3 or vep.gff), whose gene names the SV merge and the
+    reports use; None when the annotator has none."""
+    tool = config["annotation"]["tool"]
+    gff = config["annotation"].get(tool, {}).get("gff3" if tool == "snpeff" else "gff", "")
+    return gff or None
+
+
+def vep_source_args(wildcards, input):
+    """VEP's annotation source options: GFF mode or offline cache mode."""
+    if VEP["gff"]:
+        return f"--gff {L.annotation.vep_gff}"
+    return (
+        f"--offline --cache --dir_cache {shlex.quote(input.source[0])}"
+        f" --cache_version {VEP['cache_version']} --species {shlex.quote(VEP['species'])}"
+        f" --assembly {shlex.quote(VEP['assembly'])}"
+    )
+
+
+def annotated(tool, key):
+    """A path pattern of this stage with one annotator's name filled in."""
+    return layout.partial(L.annotation[key], annotator=tool)
 
 
 rule build_snpeff_db:
     input:
-        fasta=REF,
+        fasta=L.reference.fasta,
         gff=SNPEFF["gff3"] or [],
     output:
-        config=f"{SNPEFF_DB}/snpEff.config",
-        db=f"{SNPEFF_DB}/data/{SNPEFF['genome']}/snpEffectPredictor.bin",
+        config=L.annotation.snpeff_config,
+        db=layout.partial(L.annotation.snpeff_db, genome=SNPEFF["genome"]),
     log:
-        "logs/annotation/snpeff/build.log",
+        layout.log("annotation/snpeff/build"),
     benchmark:
-        "logs/benchmarks/build_snpeff_db/build.tsv"
+        layout.benchmark("build_snpeff_db", "build")
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("build_snpeff_db")
@@ -53,18 +74,18 @@ rule build_snpeff_db:
 
 rule annotate_variants_snpeff:
     input:
-        vcf="results/calls/{caller}/{sample}.vcf.gz",
+        vcf=L.calling.vcf,
         config=rules.build_snpeff_db.output.config,
         db=rules.build_snpeff_db.output.db,
     output:
-        vcf="results/annotated/{caller}/{sample}.vcf.gz",
-        tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
-        csv="results/qc/snpeff/{caller}/{sample}.snpeff.csv",
-        html="results/qc/snpeff/{caller}/{sample}.snpeff.html",
+        vcf=annotated("snpeff", "vcf"),
+        tbi=annotated("snpeff", "tbi"),
+        csv=L.annotation.snpeff_csv,
+        html=L.annotation.snpeff_html,
     log:
-        "logs/annotation/snpeff/{caller}/{sample}.log",
+        layout.log("annotation/snpeff/{caller}/{sample}"),
     benchmark:
-        "logs/benchmarks/annotate_variants_snpeff/{caller}/{sample}.tsv"
+        layout.benchmark("annotate_variants_snpeff", "{caller}/{sample}")
     conda:
         "../../envs/snpeff.yaml"
     threads: threads_for("annotate_variants_snpeff")
@@ -83,18 +104,18 @@ rule annotate_variants_snpeff:
 
 use rule annotate_variants_snpeff as annotate_somatic_snpeff with:
     input:
-        vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
+        vcf=L.somatic.vcf,
         config=rules.build_snpeff_db.output.config,
         db=rules.build_snpeff_db.output.db,
     output:
-        vcf="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz",
-        tbi="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz.tbi",
-        csv="results/qc/snpeff/somatic/{caller}/{tumor}.{mode}.snpeff.csv",
-        html="results/qc/snpeff/somatic/{caller}/{tumor}.{mode}.snpeff.html",
+        vcf=annotated("snpeff", "somatic_vcf"),
+        tbi=annotated("snpeff", "somatic_tbi"),
+        csv=L.annotation.somatic_snpeff_csv,
+        html=L.annotation.somatic_snpeff_html,
     log:
-        "logs/annotation/snpeff/somatic/{caller}/{tumor}.{mode}.log",
+        layout.log("annotation/snpeff/somatic/{caller}/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/annotate_somatic_snpeff/{caller}/{tumor}.{mode}.tsv"
+        layout.benchmark("annotate_somatic_snpeff", "{caller}/{tumor}.{mode}")
     wildcard_constraints:
         caller=SOMATIC_CALLER_PATTERN,
 
@@ -103,12 +124,12 @@ rule prepare_vep_gff:
     input:
         VEP["gff"] or [],
     output:
-        gff=VEP_GFF,
-        tbi=f"{VEP_GFF}.tbi",
+        gff=L.annotation.vep_gff,
+        tbi=L.annotation.vep_gff_tbi,
     log:
-        "logs/annotation/vep/prepare_gff.log",
+        layout.log("annotation/vep/prepare_gff"),
     benchmark:
-        "logs/benchmarks/prepare_vep_gff/prepare_gff.tsv"
+        layout.benchmark("prepare_vep_gff", "prepare_gff")
     conda:
         "../../envs/vep.yaml"
     threads: threads_for("prepare_vep_gff")
@@ -124,18 +145,18 @@ rule prepare_vep_gff:
 
 rule annotate_variants_vep:
     input:
-        vcf="results/calls/{caller}/{sample}.vcf.gz",
-        ref=REF,
-        fai=REF_FAI,
+        vcf=L.calling.vcf,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
         source=VEP_SOURCE,
     output:
-        vcf="results/annotated/{caller}/{sample}.vcf.gz",
-        tbi="results/annotated/{caller}/{sample}.vcf.gz.tbi",
-        stats="results/qc/vep/{caller}/{sample}.vep.html",
+        vcf=annotated("vep", "vcf"),
+        tbi=annotated("vep", "tbi"),
+        stats=L.annotation.vep_html,
     log:
-        "logs/annotation/vep/{caller}/{sample}.log",
+        layout.log("annotation/vep/{caller}/{sample}"),
     benchmark:
-        "logs/benchmarks/annotate_variants_vep/{caller}/{sample}.tsv"
+        layout.benchmark("annotate_variants_vep", "{caller}/{sample}")
     conda:
         "../../envs/vep.yaml"
     threads: threads_for("annotate_variants_vep")
@@ -155,24 +176,25 @@ rule annotate_variants_vep:
 
 use rule annotate_variants_vep as annotate_somatic_vep with:
     input:
-        vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
-        ref=REF,
-        fai=REF_FAI,
+        vcf=L.somatic.vcf,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
         source=VEP_SOURCE,
     output:
-        vcf="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz",
-        tbi="results/somatic/annotated/{caller}/{tumor}.{mode}.vcf.gz.tbi",
-        stats="results/qc/vep/somatic/{caller}/{tumor}.{mode}.vep.html",
+        vcf=annotated("vep", "somatic_vcf"),
+        tbi=annotated("vep", "somatic_tbi"),
+        stats=L.annotation.somatic_vep_html,
     log:
-        "logs/annotation/vep/somatic/{caller}/{tumor}.{mode}.log",
+        layout.log("annotation/vep/somatic/{caller}/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/annotate_somatic_vep/{caller}/{tumor}.{mode}.tsv"
+        layout.benchmark("annotate_somatic_vep", "{caller}/{tumor}.{mode}")
     wildcard_constraints:
         caller=SOMATIC_CALLER_PATTERN,
 
 
 if annotation_active():
     _tool = config["annotation"]["tool"]
+    register_envs(_tool)
     _germline = getattr(rules, f"annotate_variants_{_tool}").output
     _somatic = getattr(rules, f"annotate_somatic_{_tool}").output
     _somatic_callers = somatic_outputs()

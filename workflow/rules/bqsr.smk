@@ -1,22 +1,23 @@
 # GATK base quality score recalibration, per sample across all its lanes. Active when the GATK
-# caller is selected and known sites are configured (see bqsr_active in common.smk).
+# caller is selected and known sites are configured (Layout.recalibrated); the recalibrated BAM is then
+# the analysis alignment (L.analysis_bam).
 
 
 rule recalibrate_base_qualities:
     input:
-        bam="results/mapping/{sample}.dedup.bam",
-        bai="results/mapping/{sample}.dedup.bam.bai",
-        ref=REF,
-        fai=REF_FAI,
-        dict=REF_DICT,
+        bam=layout.partial(L.mapping.dedup_bam, markdup=L.markdup),
+        bai=layout.partial(L.mapping.dedup_bai, markdup=L.markdup),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        dict=L.reference.dict,
         known=config["reference"].get("known_sites", []),
-        intervals="results/reference/callable.bed",
+        intervals=L.reference.callable,
     output:
-        "results/qc/bqsr/{sample}.recal_table.txt",
+        L.bqsr.recal_table,
     log:
-        "logs/bqsr/baserecalibrator/{sample}.log",
+        layout.log("bqsr/baserecalibrator/{sample}"),
     benchmark:
-        "logs/benchmarks/recalibrate_base_qualities/{sample}.tsv"
+        layout.benchmark("recalibrate_base_qualities", "{sample}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("recalibrate_base_qualities")
@@ -33,19 +34,19 @@ rule recalibrate_base_qualities:
 
 rule apply_base_recalibration:
     input:
-        bam="results/mapping/{sample}.dedup.bam",
-        bai="results/mapping/{sample}.dedup.bam.bai",
-        ref=REF,
-        fai=REF_FAI,
-        dict=REF_DICT,
-        table="results/qc/bqsr/{sample}.recal_table.txt",
+        bam=layout.partial(L.mapping.dedup_bam, markdup=L.markdup),
+        bai=layout.partial(L.mapping.dedup_bai, markdup=L.markdup),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        dict=L.reference.dict,
+        table=rules.recalibrate_base_qualities.output[0],
     output:
-        bam=working_bam("results/mapping/{sample}.recal.bam"),
-        bai=working_bam("results/mapping/{sample}.recal.bam.bai"),
+        bam=working_bam(L.bqsr.recal_bam),
+        bai=working_bam(L.bqsr.recal_bai),
     log:
-        "logs/bqsr/applybqsr/{sample}.log",
+        layout.log("bqsr/applybqsr/{sample}"),
     benchmark:
-        "logs/benchmarks/apply_base_recalibration/{sample}.tsv"
+        layout.benchmark("apply_base_recalibration", "{sample}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("apply_base_recalibration")
@@ -62,8 +63,5 @@ rule apply_base_recalibration:
         " && mv {params.gatk_bai} {output.bai}) 2> {log}"
 
 
-if bqsr_active():
+if L.recalibrated:
     to_multiqc(rules.recalibrate_base_qualities.output, sample=SAMPLES)
-# the BAM callers and QC read (recalibrated or duplicate-marked) and its index
-_alignments = f"results/mapping/{{name}}.{ALIGNMENT_EXT}"
-deliver([_alignments, f"{_alignments}.{INDEX_EXT}"], name=ANALYSIS_BAM_NAMES)

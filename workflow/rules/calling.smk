@@ -1,21 +1,33 @@
-# Shared by all callers: each caller writes one filtered VCF per sample and interval chunk to
-# results/calls/{caller}/chunks/{sample}/{chunk}.vcf.gz; this module gathers the chunks in genome
-# order and normalises (left-align, split multi-allelics, decompose complex alleles).
+# Shared by all germline callers: each caller (its own module calling_<caller>.smk) writes one
+# filtered VCF per sample and interval chunk (L.calling.chunk_vcf) from the QC-gated analysis
+# alignments; this module gathers the chunks in genome order and normalises (left-align, split
+# multi-allelics, decompose complex alleles).
+
+
+def caller_filters(caller):
+    """The soft-filter pipe step of a caller, from config calling.<caller>.filters."""
+    return sheets.soft_filter_command(config["calling"][caller].get("filters", []))
+
+
+def register_germline_caller(name, env):
+    """A caller of calling.callers: its version is recorded when the run uses it."""
+    if name in CALLERS:
+        register_envs(env)
 
 
 rule gather_calls:
     input:
-        chunks=expand("results/calls/{{caller}}/chunks/{{sample}}/{chunk}.vcf.gz", chunk=CHUNKS),
-        ref=REF,
-        fai=REF_FAI,
+        chunks=expand(L.calling.chunk_vcf, chunk=CHUNKS, allow_missing=True),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        vcf="results/calls/{caller}/{sample}.vcf.gz",
-        tbi="results/calls/{caller}/{sample}.vcf.gz.tbi",
-        stats="results/qc/bcftools_stats/{caller}/{sample}.txt",
+        vcf=L.calling.vcf,
+        tbi=L.calling.tbi,
+        stats=L.calling.stats,
     log:
-        "logs/calling/gather/{caller}/{sample}.log",
+        layout.log("calling/gather/{caller}/{sample}"),
     benchmark:
-        "logs/benchmarks/gather_calls/{caller}/{sample}.tsv"
+        layout.benchmark("gather_calls", "{caller}/{sample}")
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("gather_calls")

@@ -3,16 +3,16 @@
 
 rule call_variants_bcftools:
     input:
-        unpack(calling_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
-        regions="results/reference/intervals/{chunk}.bed",
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        regions=L.reference.chunk,
     output:
-        temp("results/calls/bcftools/chunks/{sample}/{chunk}.vcf.gz"),
+        temp(layout.partial(L.calling.chunk_vcf, caller="bcftools")),
     log:
-        "logs/calling/bcftools/{sample}.{chunk}.log",
+        layout.log("calling/bcftools/{sample}.{chunk}"),
     benchmark:
-        "logs/benchmarks/call_variants_bcftools/{sample}.{chunk}.tsv"
+        layout.benchmark("call_variants_bcftools", "{sample}.{chunk}")
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("call_variants_bcftools")
@@ -31,3 +31,6 @@ rule call_variants_bcftools:
         " | bcftools call -m -v -a FORMAT/GQ,FORMAT/GP -Ou {params.call}"
         " | {params.filters}"
         " | bcftools view -Oz -o {output}) 2> {log}"
+
+
+register_germline_caller("bcftools", env="bcftools")

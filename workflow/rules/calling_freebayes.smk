@@ -3,16 +3,16 @@
 
 rule call_variants_freebayes:
     input:
-        unpack(calling_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
-        regions="results/reference/intervals/{chunk}.bed",
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        regions=L.reference.chunk,
     output:
-        temp("results/calls/freebayes/chunks/{sample}/{chunk}.vcf.gz"),
+        temp(layout.partial(L.calling.chunk_vcf, caller="freebayes")),
     log:
-        "logs/calling/freebayes/{sample}.{chunk}.log",
+        layout.log("calling/freebayes/{sample}.{chunk}"),
     benchmark:
-        "logs/benchmarks/call_variants_freebayes/{sample}.{chunk}.tsv"
+        layout.benchmark("call_variants_freebayes", "{sample}.{chunk}")
     conda:
         "../../envs/freebayes.yaml"
     threads: threads_for("call_variants_freebayes")
@@ -29,3 +29,6 @@ rule call_variants_freebayes:
         " {input.bam}"
         " | {params.filters}"
         " | bcftools view -Oz -o {output}) 2> {log}"
+
+
+register_germline_caller("freebayes", env="freebayes")

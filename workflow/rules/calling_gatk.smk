@@ -3,20 +3,28 @@
 # per variant type with VariantFiltration, then one chunk VCF per sample for the shared gather.
 
 
+def gatk_filter_args(vtype):
+    """VariantFiltration arguments for one variant type, from config calling.gatk.filters."""
+    return " ".join(
+        f"--filter-name {f['name']} --filter-expression '{f['expression']}'"
+        for f in config["calling"]["gatk"]["filters"][vtype]
+    )
+
+
 rule call_gvcf_haplotypecaller:
     input:
-        unpack(calling_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
-        dict=REF_DICT,
-        regions="results/reference/intervals/{chunk}.bed",
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        dict=L.reference.dict,
+        regions=L.reference.chunk,
     output:
-        gvcf=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz"),
-        tbi=temp("results/calls/gatk/gvcf/{sample}/{chunk}.g.vcf.gz.tbi"),
+        gvcf=temp(L.calling.gvcf),
+        tbi=temp(L.calling.gvcf_tbi),
     log:
-        "logs/calling/gatk_haplotypecaller/{sample}.{chunk}.log",
+        layout.log("calling/gatk_haplotypecaller/{sample}.{chunk}"),
     benchmark:
-        "logs/benchmarks/call_gvcf_haplotypecaller/{sample}.{chunk}.tsv"
+        layout.benchmark("call_gvcf_haplotypecaller", "{sample}.{chunk}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("call_gvcf_haplotypecaller")
@@ -34,17 +42,15 @@ rule call_gvcf_haplotypecaller:
 
 rule import_gvcfs_genomicsdb:
     input:
-        gvcfs=expand("results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz", sample=GERMLINE_SAMPLES),
-        tbis=expand(
-            "results/calls/gatk/gvcf/{sample}/{{chunk}}.g.vcf.gz.tbi", sample=GERMLINE_SAMPLES
-        ),
-        regions="results/reference/intervals/{chunk}.bed",
+        gvcfs=expand(L.calling.gvcf, sample=GERMLINE_SAMPLES, allow_missing=True),
+        tbis=expand(L.calling.gvcf_tbi, sample=GERMLINE_SAMPLES, allow_missing=True),
+        regions=L.reference.chunk,
     output:
-        temp(directory("results/calls/gatk/genomicsdb/{chunk}")),
+        temp(directory(L.calling.genomicsdb)),
     log:
-        "logs/calling/gatk_genomicsdbimport/{chunk}.log",
+        layout.log("calling/gatk_genomicsdbimport/{chunk}"),
     benchmark:
-        "logs/benchmarks/import_gvcfs_genomicsdb/{chunk}.tsv"
+        layout.benchmark("import_gvcfs_genomicsdb", "{chunk}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("import_gvcfs_genomicsdb")
@@ -62,17 +68,17 @@ rule import_gvcfs_genomicsdb:
 
 rule genotype_gvcfs:
     input:
-        db="results/calls/gatk/genomicsdb/{chunk}",
-        ref=REF,
-        fai=REF_FAI,
-        dict=REF_DICT,
-        regions="results/reference/intervals/{chunk}.bed",
+        db=rules.import_gvcfs_genomicsdb.output[0],
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        dict=L.reference.dict,
+        regions=L.reference.chunk,
     output:
-        temp("results/calls/gatk/joint/{chunk}.vcf.gz"),
+        temp(L.calling.joint),
     log:
-        "logs/calling/gatk_genotypegvcfs/{chunk}.log",
+        layout.log("calling/gatk_genotypegvcfs/{chunk}"),
     benchmark:
-        "logs/benchmarks/genotype_gvcfs/{chunk}.tsv"
+        layout.benchmark("genotype_gvcfs", "{chunk}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("genotype_gvcfs")
@@ -87,15 +93,15 @@ rule genotype_gvcfs:
 
 rule hard_filter_gatk:
     input:
-        vcf="results/calls/gatk/joint/{chunk}.vcf.gz",
-        ref=REF,
-        dict=REF_DICT,
+        vcf=rules.genotype_gvcfs.output[0],
+        ref=L.reference.fasta,
+        dict=L.reference.dict,
     output:
-        temp("results/calls/gatk/joint/{chunk}.filtered.vcf.gz"),
+        temp(L.calling.joint_filtered),
     log:
-        "logs/calling/gatk_variantfiltration/{chunk}.log",
+        layout.log("calling/gatk_variantfiltration/{chunk}"),
     benchmark:
-        "logs/benchmarks/hard_filter_gatk/{chunk}.tsv"
+        layout.benchmark("hard_filter_gatk", "{chunk}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("hard_filter_gatk")
@@ -123,13 +129,13 @@ rule hard_filter_gatk:
 
 rule split_joint_calls_gatk:
     input:
-        "results/calls/gatk/joint/{chunk}.filtered.vcf.gz",
+        rules.hard_filter_gatk.output[0],
     output:
-        temp("results/calls/gatk/chunks/{sample}/{chunk}.vcf.gz"),
+        temp(layout.partial(L.calling.chunk_vcf, caller="gatk")),
     log:
-        "logs/calling/gatk_split/{sample}.{chunk}.log",
+        layout.log("calling/gatk_split/{sample}.{chunk}"),
     benchmark:
-        "logs/benchmarks/split_joint_calls_gatk/{sample}.{chunk}.tsv"
+        layout.benchmark("split_joint_calls_gatk", "{sample}.{chunk}")
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("split_joint_calls_gatk")
@@ -140,3 +146,6 @@ rule split_joint_calls_gatk:
     shell:
         "bcftools view -s {wildcards.sample} --trim-alt-alleles --min-ac 1 -Oz -o {output}"
         " {input} 2> {log}"
+
+
+register_germline_caller("gatk", env="gatk")

@@ -7,16 +7,16 @@
 
 rule call_variants_octopus:
     input:
-        unpack(calling_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
-        regions="results/reference/intervals/{chunk}.bed",
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        regions=L.reference.chunk,
     output:
-        temp("results/calls/octopus/chunks/{sample}/{chunk}.vcf.gz"),
+        temp(layout.partial(L.calling.chunk_vcf, caller="octopus")),
     log:
-        "logs/calling/octopus/{sample}.{chunk}.log",
+        layout.log("calling/octopus/{sample}.{chunk}"),
     benchmark:
-        "logs/benchmarks/call_variants_octopus/{sample}.{chunk}.tsv"
+        layout.benchmark("call_variants_octopus", "{sample}.{chunk}")
     conda:
         "../../envs/octopus.yaml"
     threads: threads_for("call_variants_octopus")
@@ -37,7 +37,7 @@ rule call_variants_octopus:
         "  octopus -R {input.ref} -I {input.bam} --regions-file {params.work}/padded.bed"
         "   --threads {threads} --temp-directory-prefix {params.work}/octopus-temp --annotations AD"
         "   {params.extra} -o {params.work}/raw.vcf.gz"
-        # AD: Octopus leaves REF empty on hom-alt calls (dnaseq.steps.fill_ref_depth)
+        # AD: Octopus leaves L.reference.fasta empty on hom-alt calls (dnaseq.steps.fill_ref_depth)
         "  && bcftools view -T {input.regions} {params.work}/raw.vcf.gz -Ov"
         "  | python -m dnaseq.steps fill-ref-depth;"
         # an empty chunk (more chunks than territory): a VCF with the header only
@@ -47,3 +47,6 @@ rule call_variants_octopus:
         "  | bcftools view -Ou; fi"
         " | {params.filters}"
         " | bcftools view -Oz -o {output} && rm -rf {params.work}) 2> {log}"
+
+
+register_germline_caller("octopus", env="octopus")

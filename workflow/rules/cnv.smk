@@ -1,25 +1,62 @@
-# Copy number of panel samples (tumours and normals) that passed their QC gate, with CNVkit: a reference pooled from the
-# run's normals (a flat one when there is none, or the stored cnv.reference_cnn), bins,
-# segments, purity-aware calls, gene-level table, scatter plot and noise metrics (MultiQC).
+# Copy number of panel samples (tumours and normals) that passed their QC gate, with CNVkit: a
+# reference pooled from the run's normals (a flat one when there is none, or the stored
+# cnv.reference_cnn), bins, segments, purity-aware calls, gene-level table, scatter plot and
+# noise metrics (MultiQC).
+
+CNV_SAMPLES = PANEL_SAMPLES if config["cnv"]["enabled"] else []
+# normals pooled into the CNVkit reference (none: a flat reference; a stored one: not built)
+CNV_NORMALS = [s for s in CNV_SAMPLES if TYPES[s] == "normal"]
+
+
+def cnv_call_args(sample):
+    """`cnvkit.py call` options: purity-aware (clonal) when the sheet gives a purity, else
+    CNVkit's log2 thresholds; the sheet's sex when known (else CNVkit infers it from X/Y)."""
+    purity = purity_of(sample)
+    args = [f"-m clonal --purity {purity}"] if purity else ["-m threshold"]
+    sex = sheets.column_values(samples, "sex", "unknown")[sample]
+    if sex in ("female", "male"):
+        args.append(f"--sample-sex {sex}")
+    return " ".join(args)
+
+
+def check_cnv_settings():
+    """A panel too small for CNVkit stops the run at start-up, naming the BED."""
+    if not CNV_SAMPLES or REMOTE_STORAGE:
+        return
+    bed = SOMATIC_TARGETS
+    targets = [
+        line
+        for line in Path(bed).read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "track", "browser"))
+    ]
+    minimum = config["cnv"]["min_targets"]
+    if len(targets) < minimum:
+        raise WorkflowError(
+            f"{bed}: {len(targets)} targets; CNVkit needs at least cnv.min_targets={minimum} "
+            "to normalise and segment copy number. Set cnv.enabled: false for this panel."
+        )
+
 
 check_cnv_settings()
+if CNV_SAMPLES:
+    register_envs("cnvkit")
 
 
 rule cnv_reference:
     input:
-        bams=lambda w: [analysis_bam(sample=s) for s in CNV_NORMALS],
-        bais=lambda w: [f"{analysis_bam(sample=s)}.{INDEX_EXT}" for s in CNV_NORMALS],
+        bams=[L.analysis_bam(s) for s in CNV_NORMALS],
+        bais=[L.analysis_index(s) for s in CNV_NORMALS],
         # only normals that passed their QC gate
-        qc_pass=lambda w: [f"results/qc/gate/{s}.pass" for s in CNV_NORMALS],
-        targets=PANEL_TARGETS,
-        ref=REF,
-        fai=REF_FAI,
+        qc_pass=outputs(L.qc.gate_pass, sample=CNV_NORMALS),
+        targets=L.panel_coverage.targets,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        "results/cnv/reference.cnn",
+        L.cnv.reference,
     log:
-        "logs/cnv/reference.log",
+        layout.log("cnv/reference"),
     benchmark:
-        "logs/benchmarks/cnv_reference/reference.tsv"
+        layout.benchmark("cnv_reference", "reference")
     conda:
         "../../envs/cnvkit.yaml"
     threads: threads_for("cnv_reference")
@@ -38,21 +75,21 @@ rule cnv_reference:
 
 rule cnv_call_cnvkit:
     input:
-        unpack(calling_bam_pair),
-        reference=config["cnv"]["reference_cnn"] or "results/cnv/reference.cnn",
-        ref=REF,
-        fai=REF_FAI,
+        **L.gated_alignment(),
+        reference=config["cnv"]["reference_cnn"] or L.cnv.reference,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        cnr="results/cnv/{sample}.cnr",
-        cns="results/cnv/{sample}.cns",
-        calls="results/cnv/{sample}.call.cns",
-        genes="results/cnv/{sample}.genes.tsv",
-        plot="results/cnv/{sample}.cnv_mqc.png",
-        metrics="results/cnv/{sample}.metrics.tsv",
+        cnr=L.cnv.cnr,
+        cns=L.cnv.cns,
+        calls=L.cnv.calls,
+        genes=L.cnv.genes,
+        plot=L.cnv.plot,
+        metrics=L.cnv.metrics,
     log:
-        "logs/cnv/{sample}.log",
+        layout.log("cnv/{sample}"),
     benchmark:
-        "logs/benchmarks/cnv_call_cnvkit/{sample}.tsv"
+        layout.benchmark("cnv_call_cnvkit", "{sample}")
     conda:
         "../../envs/cnvkit.yaml"
     threads: threads_for("cnv_call_cnvkit")
@@ -84,13 +121,13 @@ rule cnv_call_cnvkit:
 
 rule cnv_noise_multiqc:
     input:
-        expand("results/cnv/{sample}.metrics.tsv", sample=CNV_SAMPLES),
+        expand(L.cnv.metrics, sample=CNV_SAMPLES),
     output:
-        "results/qc/cnv/cnv_noise_mqc.tsv",
+        L.cnv.noise,
     log:
-        "logs/cnv/noise.log",
+        layout.log("cnv/noise"),
     benchmark:
-        "logs/benchmarks/cnv_noise_multiqc/noise.tsv"
+        layout.benchmark("cnv_noise_multiqc", "noise")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("cnv_noise_multiqc")
@@ -104,14 +141,14 @@ rule cnv_noise_multiqc:
 
 rule validate_cnv_calls:
     input:
-        genes="results/cnv/{sample}.genes.tsv",
+        genes=rules.cnv_call_cnvkit.output.genes,
         truth=lambda w: config["validation_cnv"][w.sample]["truth_tsv"],
     output:
-        "results/validation/cnv/{sample}.tsv",
+        L.cnv.validation,
     log:
-        "logs/validation/cnv/{sample}.log",
+        layout.log("validation/cnv/{sample}"),
     benchmark:
-        "logs/benchmarks/validate_cnv_calls/{sample}.tsv"
+        layout.benchmark("validate_cnv_calls", "{sample}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("validate_cnv_calls")

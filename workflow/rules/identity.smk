@@ -7,12 +7,12 @@ rule prepare_fingerprint_sites:
     input:
         config["identity"]["sites"],
     output:
-        tsv="results/reference/fingerprint_sites.tsv.gz",
-        tbi="results/reference/fingerprint_sites.tsv.gz.tbi",
+        tsv=L.identity.sites,
+        tbi=L.identity.sites_tbi,
     log:
-        "logs/identity/prepare_sites.log",
+        layout.log("identity/prepare_sites"),
     benchmark:
-        "logs/benchmarks/prepare_fingerprint_sites/prepare_sites.tsv"
+        layout.benchmark("prepare_fingerprint_sites", "prepare_sites")
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("prepare_fingerprint_sites")
@@ -22,23 +22,23 @@ rule prepare_fingerprint_sites:
         "Preparing the fingerprint sites for genotyping"
     shell:
         # `bcftools call -C alleles` wants the alleles as a tab-delimited targets file
-        "(bcftools query -f '%CHROM\\t%POS\\t%REF,%ALT\\n' {input} | bgzip -c > {output.tsv}"
+        "(bcftools query -f '%CHROM\\t%POS\\t%L.reference.fasta,%ALT\\n' {input} | bgzip -c > {output.tsv}"
         " && tabix -f -s1 -b2 -e2 {output.tsv}) 2> {log}"
 
 
 rule fingerprint_sample:
     input:
-        unpack(analysis_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
-        sites="results/reference/fingerprint_sites.tsv.gz",
-        tbi="results/reference/fingerprint_sites.tsv.gz.tbi",
+        **L.alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        sites=rules.prepare_fingerprint_sites.output.tsv,
+        tbi=rules.prepare_fingerprint_sites.output.tbi,
     output:
-        "results/qc/identity/{sample}.fingerprint.vcf.gz",
+        L.identity.fingerprint,
     log:
-        "logs/identity/fingerprint/{sample}.log",
+        layout.log("identity/fingerprint/{sample}"),
     benchmark:
-        "logs/benchmarks/fingerprint_sample/{sample}.tsv"
+        layout.benchmark("fingerprint_sample", "{sample}")
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("fingerprint_sample")
@@ -54,15 +54,15 @@ rule fingerprint_sample:
 
 rule check_identity_concordance:
     input:
-        fingerprints=expand("results/qc/identity/{sample}.fingerprint.vcf.gz", sample=SAMPLES),
+        fingerprints=expand(L.identity.fingerprint, sample=SAMPLES),
         expected=list(config["identity"]["expected"].values()),
     output:
-        tsv="results/qc/identity/concordance.tsv",
-        multiqc="results/qc/identity/concordance_mqc.tsv",
+        tsv=L.identity.concordance,
+        multiqc=L.identity.concordance_mqc,
     log:
-        "logs/identity/concordance.log",
+        layout.log("identity/concordance"),
     benchmark:
-        "logs/benchmarks/check_identity_concordance/concordance.tsv"
+        layout.benchmark("check_identity_concordance", "concordance")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_identity_concordance")
@@ -91,14 +91,14 @@ rule check_identity_concordance:
 
 rule check_sex:
     input:
-        idxstats=expand("results/qc/identity/{sample}.idxstats.txt", sample=SAMPLES),
+        idxstats=expand(L.qc.idxstats, sample=SAMPLES),
     output:
-        tsv="results/qc/identity/sex_check.tsv",
-        multiqc="results/qc/identity/sex_check_mqc.tsv",
+        tsv=L.identity.sex_check,
+        multiqc=L.identity.sex_check_mqc,
     log:
-        "logs/identity/sex.log",
+        layout.log("identity/sex"),
     benchmark:
-        "logs/benchmarks/check_sex/sex.tsv"
+        layout.benchmark("check_sex", "sex")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_sex")
@@ -116,13 +116,13 @@ rule check_sex:
 
 rule gate_identity:
     input:
-        reports=["results/qc/identity/concordance.tsv", "results/qc/identity/sex_check.tsv"],
+        reports=[rules.check_identity_concordance.output.tsv, rules.check_sex.output.tsv],
     output:
-        "results/qc/identity/identity.ok",
+        L.identity.identity_ok,
     log:
-        "logs/identity/gate.log",
+        layout.log("identity/gate"),
     benchmark:
-        "logs/benchmarks/gate_identity/gate.tsv"
+        layout.benchmark("gate_identity", "gate")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("gate_identity")

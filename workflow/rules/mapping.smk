@@ -1,21 +1,41 @@
 # Alignment per unit (bwa mem piped into fixmate and sort: no SAM on disk), then one job per
 # sample that merges its units, marks duplicates (samtools markdup by default, Picard
-# MarkDuplicates selectable) and indexes: no merged BAM on disk, no second pass to index.
+# MarkDuplicates selectable: each writes below its own name, results/mapping/<tool>/) and
+# indexes: no merged BAM on disk, no second pass to index. The analysis alignments (what every
+# later tool reads: L.analysis_bam) are BAM or CRAM (mapping.output_format: CRAM is about half
+# the size, reference MD5s in the header, read with the run's reference, never fetched).
+
+register_envs(config["mapping"]["markdup"])
+
+
+def unit_bams(wildcards):
+    """A sample's per-unit alignments, merged by its duplicate-marking job."""
+    return outputs(L.mapping.unit_bam, sample=[wildcards.sample], unit=UNITS_OF[wildcards.sample])
+
+
+def unit_read_group(wildcards):
+    u = units.loc[(wildcards.sample, wildcards.unit)].to_dict()
+    return sheets.read_group({k: v for k, v in u.items() if isinstance(v, str)})
+
+
+def working_bam(path):
+    """A BAM that only feeds the CRAM conversion (temporary) when the output format is CRAM."""
+    return temp(path) if L.cram else path
 
 
 rule map_reads_bwa:
     input:
-        r1="results/trimmed/{sample}/{unit}.R1.fastq.gz",
-        r2="results/trimmed/{sample}/{unit}.R2.fastq.gz",
-        ref=REF,
-        idx=BWA_INDEX,
-        checked="results/qc/preflight/reference.json",
+        r1=L.trimming.r1,
+        r2=L.trimming.r2,
+        ref=L.reference.fasta,
+        idx=multiext(L.reference.fasta, *layout.BWA_INDEX_EXTENSIONS),
+        checked=L.preflight.reference_check,
     output:
-        temp("results/mapping/{sample}/{unit}.sorted.bam"),
+        temp(L.mapping.unit_bam),
     log:
-        "logs/mapping/bwa/{sample}.{unit}.log",
+        layout.log("mapping/bwa/{sample}.{unit}"),
     benchmark:
-        "logs/benchmarks/map_reads_bwa/{sample}.{unit}.tsv"
+        layout.benchmark("map_reads_bwa", "{sample}.{unit}")
     conda:
         "../../envs/bwa.yaml"
     threads: threads_for("map_reads_bwa")
@@ -32,27 +52,19 @@ rule map_reads_bwa:
         " | samtools sort -@ {threads} -m 512M -T {output}.sorttmp -o {output} -) 2> {log}"
 
 
-# Both duplicate markers are defined; config mapping.markdup picks one (same BAM path).
-if config["mapping"]["markdup"] == "picard":
-
-    ruleorder: mark_duplicates_picard > mark_duplicates_samtools
-
-else:
-
-    ruleorder: mark_duplicates_samtools > mark_duplicates_picard
-
-
+# Both duplicate markers are defined, each writing below its own name; the layout gives later
+# stages the one config mapping.markdup picks.
 rule mark_duplicates_picard:
     input:
         unit_bams,
     output:
-        bam=working_bam("results/mapping/{sample}.dedup.bam"),
-        bai=working_bam("results/mapping/{sample}.dedup.bam.bai"),
-        metrics="results/qc/markdup/{sample}.picard_markdup.txt",
+        bam=working_bam(layout.partial(L.mapping.dedup_bam, markdup="picard")),
+        bai=working_bam(layout.partial(L.mapping.dedup_bai, markdup="picard")),
+        metrics=layout.partial(L.mapping.markdup_metrics, markdup="picard"),
     log:
-        "logs/mapping/picard_markdup/{sample}.log",
+        layout.log("mapping/picard_markdup/{sample}"),
     benchmark:
-        "logs/benchmarks/mark_duplicates_picard/{sample}.tsv"
+        layout.benchmark("mark_duplicates_picard", "{sample}")
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("mark_duplicates_picard")
@@ -72,13 +84,13 @@ rule mark_duplicates_samtools:
     input:
         unit_bams,
     output:
-        bam=working_bam("results/mapping/{sample}.dedup.bam"),
-        bai=working_bam("results/mapping/{sample}.dedup.bam.bai"),
-        metrics="results/qc/markdup/{sample}.samtools_markdup.txt",
+        bam=working_bam(layout.partial(L.mapping.dedup_bam, markdup="samtools")),
+        bai=working_bam(layout.partial(L.mapping.dedup_bai, markdup="samtools")),
+        metrics=layout.partial(L.mapping.markdup_metrics, markdup="samtools"),
     log:
-        "logs/mapping/samtools_markdup/{sample}.log",
+        layout.log("mapping/samtools_markdup/{sample}"),
     benchmark:
-        "logs/benchmarks/mark_duplicates_samtools/{sample}.tsv"
+        layout.benchmark("mark_duplicates_samtools", "{sample}")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("mark_duplicates_samtools")
@@ -99,15 +111,15 @@ to_multiqc(MARKDUP_RULE.output.metrics, sample=SAMPLES)
 
 rule convert_to_cram:
     input:
-        bam="results/mapping/{name}.bam",
-        ref=REF,
-        fai=REF_FAI,
+        bam=L.mapping.any_bam,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        "results/mapping/{name}.cram",
+        L.mapping.cram,
     log:
-        "logs/mapping/samtools_cram/{name}.log",
+        layout.log("mapping/samtools_cram/{name}"),
     benchmark:
-        "logs/benchmarks/convert_to_cram/{name}.tsv"
+        layout.benchmark("convert_to_cram", "{name}")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("convert_to_cram")
@@ -122,13 +134,13 @@ rule convert_to_cram:
 
 rule index_cram:
     input:
-        "results/mapping/{name}.cram",
+        L.mapping.cram,
     output:
-        "results/mapping/{name}.cram.crai",
+        L.mapping.crai,
     log:
-        "logs/mapping/samtools_index/{name}.cram.log",
+        layout.log("mapping/samtools_index/{name}.cram"),
     benchmark:
-        "logs/benchmarks/index_cram/{name}.tsv"
+        layout.benchmark("index_cram", "{name}")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_cram")
@@ -138,3 +150,6 @@ rule index_cram:
         "Indexing {input}"
     shell:
         "samtools index {input} 2> {log}"
+
+
+deliver([L.analysis_bam(), L.analysis_index()], sample=SAMPLES)

@@ -1,20 +1,26 @@
 # Panel coverage QC for tumour and normal samples, on the unpadded targets: per-target and
 # per-gene depth, % bases >= thresholds, low-coverage targets, on-target rate, Picard HsMetrics.
 
-PANEL_TARGETS = "results/reference/panel_targets.merged.bed"
+
+
+def panel_thresholds():
+    """Depths for `mosdepth --thresholds`: the reporting ones plus the TMB minimum depth."""
+    depths = set(config["somatic"]["coverage"]["thresholds"])
+    depths.add(config["somatic"]["tmb"]["min_depth"])
+    return sorted(depths)
 
 
 rule merge_panel_targets:
     input:
-        targets=somatic_targets(),
-        fasta=REF,
-        fai=REF_FAI,
+        targets=SOMATIC_TARGETS,
+        fasta=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        PANEL_TARGETS,
+        L.panel_coverage.targets,
     log:
-        "logs/panel/merge_targets.log",
+        layout.log("panel/merge_targets"),
     benchmark:
-        "logs/benchmarks/merge_panel_targets/merge_targets.tsv"
+        layout.benchmark("merge_panel_targets", "merge_targets")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("merge_panel_targets")
@@ -29,18 +35,18 @@ rule merge_panel_targets:
 
 rule coverage_panel_mosdepth:
     input:
-        unpack(analysis_bam_pair),
-        bed=PANEL_TARGETS,
-        ref=REF,
+        **L.alignment(),
+        bed=rules.merge_panel_targets.output[0],
+        ref=L.reference.fasta,
     output:
-        regions="results/qc/panel/{sample}.regions.bed.gz",
-        thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
-        summary="results/qc/panel/{sample}.mosdepth.summary.txt",
-        region_dist="results/qc/panel/{sample}.mosdepth.region.dist.txt",
+        regions=L.panel_coverage.regions,
+        thresholds=L.panel_coverage.thresholds,
+        summary=L.panel_coverage.summary,
+        region_dist=L.panel_coverage.region_dist,
     log:
-        "logs/panel/mosdepth/{sample}.log",
+        layout.log("panel/mosdepth/{sample}"),
     benchmark:
-        "logs/benchmarks/coverage_panel_mosdepth/{sample}.tsv"
+        layout.benchmark("coverage_panel_mosdepth", "{sample}")
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_panel_mosdepth")
@@ -58,15 +64,15 @@ rule coverage_panel_mosdepth:
 
 rule count_on_target_reads:
     input:
-        unpack(analysis_bam_pair),
-        bed=PANEL_TARGETS,
-        ref=REF,
+        **L.alignment(),
+        bed=rules.merge_panel_targets.output[0],
+        ref=L.reference.fasta,
     output:
-        "results/qc/panel/{sample}.on_target_reads.txt",
+        L.panel_coverage.on_target,
     log:
-        "logs/panel/on_target/{sample}.log",
+        layout.log("panel/on_target/{sample}"),
     benchmark:
-        "logs/benchmarks/count_on_target_reads/{sample}.tsv"
+        layout.benchmark("count_on_target_reads", "{sample}")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("count_on_target_reads")
@@ -82,18 +88,18 @@ rule count_on_target_reads:
 
 rule report_panel_coverage:
     input:
-        regions="results/qc/panel/{sample}.regions.bed.gz",
-        thresholds="results/qc/panel/{sample}.thresholds.bed.gz",
-        reads="results/qc/panel/{sample}.on_target_reads.txt",
+        regions=rules.coverage_panel_mosdepth.output.regions,
+        thresholds=rules.coverage_panel_mosdepth.output.thresholds,
+        reads=rules.count_on_target_reads.output[0],
     output:
-        per_target="results/qc/panel/{sample}.per_target.tsv",
-        per_gene="results/qc/panel/{sample}.per_gene.tsv",
-        low="results/qc/panel/{sample}.low_coverage.bed",
-        multiqc="results/qc/panel/{sample}.panel_mqc.tsv",
+        per_target=L.panel_coverage.per_target,
+        per_gene=L.panel_coverage.per_gene,
+        low=L.panel_coverage.low_coverage,
+        multiqc=L.panel_coverage.multiqc,
     log:
-        "logs/panel/report/{sample}.log",
+        layout.log("panel/report/{sample}"),
     benchmark:
-        "logs/benchmarks/report_panel_coverage/{sample}.tsv"
+        layout.benchmark("report_panel_coverage", "{sample}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("report_panel_coverage")
@@ -113,14 +119,14 @@ rule report_panel_coverage:
 
 rule targets_interval_list:
     input:
-        bed=PANEL_TARGETS,
-        dict=REF_DICT,
+        bed=rules.merge_panel_targets.output[0],
+        dict=L.reference.dict,
     output:
-        "results/qc/panel/targets.interval_list",
+        L.panel_coverage.interval_list,
     log:
-        "logs/panel/interval_list.log",
+        layout.log("panel/interval_list"),
     benchmark:
-        "logs/benchmarks/targets_interval_list/interval_list.tsv"
+        layout.benchmark("targets_interval_list", "interval_list")
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("targets_interval_list")
@@ -135,16 +141,16 @@ rule targets_interval_list:
 
 rule hs_metrics_picard:
     input:
-        unpack(analysis_bam_pair),
-        intervals="results/qc/panel/targets.interval_list",
-        ref=REF,
-        fai=REF_FAI,
+        **L.alignment(),
+        intervals=rules.targets_interval_list.output[0],
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        "results/qc/panel/{sample}.hs_metrics.txt",
+        L.panel_coverage.hs_metrics,
     log:
-        "logs/panel/hs_metrics/{sample}.log",
+        layout.log("panel/hs_metrics/{sample}"),
     benchmark:
-        "logs/benchmarks/hs_metrics_picard/{sample}.tsv"
+        layout.benchmark("hs_metrics_picard", "{sample}")
     conda:
         "../../envs/picard.yaml"
     threads: threads_for("hs_metrics_picard")

@@ -3,13 +3,18 @@
 # Nothing downstream starts for a unit or for calling until its check has passed.
 
 
+def reference_checked_inputs():
+    """Every input file checked against the reference contigs by check_reference_inputs."""
+    return [i.path for i in preflight.checked_inputs(config, CONFIG_SCHEMA)]
+
+
 rule write_resolved_config:
     output:
-        "results/provenance/config.json",
+        L.preflight.config_json,
     log:
-        "logs/provenance/config.log",
+        layout.log("provenance/config"),
     benchmark:
-        "logs/benchmarks/write_resolved_config/config.tsv"
+        layout.benchmark("write_resolved_config", "config")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_resolved_config")
@@ -27,11 +32,11 @@ rule check_fastq_pair:
     input:
         unpack(unit_fastqs),
     output:
-        "results/qc/preflight/{sample}.{unit}.fastq_check.json",
+        L.preflight.fastq_check,
     log:
-        "logs/preflight/fastq_pair/{sample}.{unit}.log",
+        layout.log("preflight/fastq_pair/{sample}.{unit}"),
     benchmark:
-        "logs/benchmarks/check_fastq_pair/{sample}.{unit}.tsv"
+        layout.benchmark("check_fastq_pair", "{sample}.{unit}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_fastq_pair")
@@ -45,15 +50,15 @@ rule check_fastq_pair:
 
 rule check_reference_inputs:
     input:
-        fasta=REF,
-        fai=REF_FAI,
+        fasta=L.reference.fasta,
+        fai=L.reference.fai,
         inputs=reference_checked_inputs(),
     output:
-        "results/qc/preflight/reference.json",
+        L.preflight.reference_check,
     log:
-        "logs/preflight/reference.log",
+        layout.log("preflight/reference"),
     benchmark:
-        "logs/benchmarks/check_reference_inputs/reference.tsv"
+        layout.benchmark("check_reference_inputs", "reference")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_reference_inputs")

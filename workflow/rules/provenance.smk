@@ -1,22 +1,54 @@
 # Provenance and integrity: what produced the results (versions, config, reference checksum),
-# and a SHA-256 manifest of every input and deliverable that `scripts/manifest.py verify` checks.
+# and a SHA-256 manifest of every input and deliverable that `dnaseq manifest verify` checks.
+
+from datetime import UTC, datetime
+
+import snakemake
+
+WORKFLOW_VERSION = provenance.workflow_version(WORKFLOW_DIR)
+STARTED_UTC = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def run_inputs():
+    """Every input file of the run: the FASTQs and every file the config names (the schema
+    marks them, see dnaseq.core.config_inputs), each once."""
+    files = list(units["fq1"]) + list(units["fq2"])
+    files += [i.path for i in config_inputs(config, CONFIG_SCHEMA) if i.kind != "dir"]
+    return list(dict.fromkeys(files))
+
+
+def run_input_files():
+    """run_inputs() as job inputs: the sheets are read where Snakemake starts, so with remote
+    storage they stay local files (local())."""
+    sheets_ = {config["samples"], config["units"]}
+    return [local(f) if REMOTE_STORAGE and f in sheets_ else f for f in run_inputs()]
+
+
+def manifest_entries():
+    """Every path the manifest records: inputs first, then deliverables."""
+    return [*run_inputs(), *dict.fromkeys(DELIVERABLES)]
+
+
+# included last: every module has registered its conda envs by now, whose tool versions go into
+# provenance and MultiQC
+to_multiqc(rules.report_tool_versions.output, env=ENVS)
 
 
 rule write_provenance:
     input:
-        config="results/provenance/config.json",
+        config=rules.write_resolved_config.output[0],
         reference=config["reference"]["fasta"],
         # redone whenever the reference is (by content: see prepare_reference), so that
         # provenance.json and manifest.tsv can never name different reference checksums
-        prepared=REF,
-        versions=expand("results/qc/versions/{env}_mqc_versions.yml", env=env_names()),
+        prepared=L.reference.fasta,
+        versions=expand(L.qc.versions, env=ENVS),
     output:
-        json="results/provenance/provenance.json",
-        multiqc="results/qc/provenance_mqc.yaml",
+        json=L.provenance.json,
+        multiqc=L.provenance.multiqc,
     log:
-        "logs/provenance/provenance.log",
+        layout.log("provenance/provenance"),
     benchmark:
-        "logs/benchmarks/write_provenance/provenance.tsv"
+        layout.benchmark("write_provenance", "provenance")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_provenance")
@@ -38,13 +70,13 @@ rule write_manifest:
     input:
         inputs=run_input_files(),
         deliverables=lambda w: list(dict.fromkeys(DELIVERABLES)),
-        identity_ok="results/qc/identity/identity.ok",
+        identity_ok=rules.gate_identity.output[0],
     output:
-        "results/manifest.tsv",
+        L.provenance.manifest,
     log:
-        "logs/provenance/manifest.log",
+        layout.log("provenance/manifest"),
     benchmark:
-        "logs/benchmarks/write_manifest/manifest.tsv"
+        layout.benchmark("write_manifest", "manifest")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("write_manifest")

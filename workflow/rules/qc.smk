@@ -1,16 +1,18 @@
-# Alignment, coverage and call-set QC, tool versions, and the MultiQC report that collects them.
+# Alignment, coverage and call-set QC, the QC gate before calling, tool versions, and the MultiQC
+# report that collects them (its inputs are read when the DAG is built, after every module has
+# registered its own).
 
 
 rule stats_alignments_samtools:
     input:
-        unpack(analysis_bam_pair),
-        ref=REF,
+        **L.alignment(),
+        ref=L.reference.fasta,
     output:
-        "results/qc/samtools/{sample}.stats.txt",
+        L.qc.stats,
     log:
-        "logs/qc/samtools_stats/{sample}.log",
+        layout.log("qc/samtools_stats/{sample}"),
     benchmark:
-        "logs/benchmarks/stats_alignments_samtools/{sample}.tsv"
+        layout.benchmark("stats_alignments_samtools", "{sample}")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("stats_alignments_samtools")
@@ -27,15 +29,15 @@ rule stats_alignments_samtools:
 # idxstats (reads per contig, for the sex check) comes from the index, no pass over the reads
 rule flagstat_alignments_samtools:
     input:
-        unpack(analysis_bam_pair),
-        ref=REF,
+        **L.alignment(),
+        ref=L.reference.fasta,
     output:
-        flagstat="results/qc/samtools/{sample}.flagstat.txt",
-        idxstats="results/qc/identity/{sample}.idxstats.txt",
+        flagstat=L.qc.flagstat,
+        idxstats=L.qc.idxstats,
     log:
-        "logs/qc/samtools_flagstat/{sample}.log",
+        layout.log("qc/samtools_flagstat/{sample}"),
     benchmark:
-        "logs/benchmarks/flagstat_alignments_samtools/{sample}.tsv"
+        layout.benchmark("flagstat_alignments_samtools", "{sample}")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("flagstat_alignments_samtools")
@@ -50,18 +52,18 @@ rule flagstat_alignments_samtools:
 
 rule coverage_mosdepth:
     input:
-        unpack(analysis_bam_pair),
-        bed=config["targets"]["bed"] or "results/reference/callable.bed",
-        ref=REF,
+        **L.alignment(),
+        bed=config["targets"]["bed"] or L.reference.callable,
+        ref=L.reference.fasta,
     output:
-        summary="results/qc/mosdepth/{sample}.mosdepth.summary.txt",
-        dist="results/qc/mosdepth/{sample}.mosdepth.global.dist.txt",
-        region_dist="results/qc/mosdepth/{sample}.mosdepth.region.dist.txt",
-        regions="results/qc/mosdepth/{sample}.regions.bed.gz",
+        summary=L.qc.mosdepth_summary,
+        dist=L.qc.mosdepth_dist,
+        region_dist=L.qc.mosdepth_region_dist,
+        regions=L.qc.mosdepth_regions,
     log:
-        "logs/qc/mosdepth/{sample}.log",
+        layout.log("qc/mosdepth/{sample}"),
     benchmark:
-        "logs/benchmarks/coverage_mosdepth/{sample}.tsv"
+        layout.benchmark("coverage_mosdepth", "{sample}")
     conda:
         "../../envs/mosdepth.yaml"
     threads: threads_for("coverage_mosdepth")
@@ -80,16 +82,16 @@ rule coverage_mosdepth:
 rule evaluate_sample_qc:
     input:
         fastp=lambda w: outputs(
-            rules.trim_reads_fastp.output.json, sample=[w.sample], unit=units_of(w.sample)
+            L.trimming.fastp_json, sample=[w.sample], unit=UNITS_OF[w.sample]
         ),
         flagstat=rules.flagstat_alignments_samtools.output.flagstat,
         mosdepth=rules.coverage_mosdepth.output.summary,
     output:
-        "results/qc/gate/{sample}.verdict.json",
+        L.qc.verdict,
     log:
-        "logs/qc/gate/{sample}.log",
+        layout.log("qc/gate/{sample}"),
     benchmark:
-        "logs/benchmarks/evaluate_sample_qc/{sample}.tsv"
+        layout.benchmark("evaluate_sample_qc", "{sample}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("evaluate_sample_qc")
@@ -109,11 +111,11 @@ rule require_sample_qc:
     input:
         rules.evaluate_sample_qc.output,
     output:
-        "results/qc/gate/{sample}.pass",
+        L.qc.gate_pass,
     log:
-        "logs/qc/gate/{sample}.require.log",
+        layout.log("qc/gate/{sample}.require"),
     benchmark:
-        "logs/benchmarks/require_sample_qc/{sample}.require.tsv"
+        layout.benchmark("require_sample_qc", "{sample}.require")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("require_sample_qc")
@@ -127,11 +129,11 @@ rule require_sample_qc:
 
 rule report_tool_versions:
     output:
-        "results/qc/versions/{env}_mqc_versions.yml",
+        L.qc.versions,
     log:
-        "logs/qc/versions/{env}.log",
+        layout.log("qc/versions/{env}"),
     benchmark:
-        "logs/benchmarks/report_tool_versions/{env}.tsv"
+        layout.benchmark("report_tool_versions", "{env}")
     conda:
         lambda w: f"../../envs/{w.env}.yaml"
     threads: threads_for("report_tool_versions")
@@ -151,14 +153,14 @@ rule report_multiqc:
         config=workflow.source_path("../../config/multiqc_config.yaml"),
     output:
         report(
-            "results/multiqc/multiqc_report.html",
+            L.qc.multiqc,
             caption="../report/captions/multiqc.rst",
             category="Quality control",
         ),
     log:
-        "logs/qc/multiqc.log",
+        layout.log("qc/multiqc"),
     benchmark:
-        "logs/benchmarks/report_multiqc/multiqc.tsv"
+        layout.benchmark("report_multiqc", "multiqc")
     conda:
         "../../envs/multiqc.yaml"
     threads: threads_for("report_multiqc")
@@ -177,6 +179,5 @@ to_multiqc(rules.stats_alignments_samtools.output, sample=SAMPLES)
 to_multiqc(rules.flagstat_alignments_samtools.output.flagstat, sample=SAMPLES)
 _mosdepth = rules.coverage_mosdepth.output
 to_multiqc([_mosdepth.summary, _mosdepth.dist, _mosdepth.region_dist], sample=SAMPLES)
-to_multiqc(rules.report_tool_versions.output, env=env_names())
 deliver(rules.report_multiqc.output)
 deliver(rules.evaluate_sample_qc.output, sample=SAMPLES)

@@ -1,16 +1,27 @@
 # Reference preparation: one plain FASTA plus every index the tools need, built once per results
 # folder and reused by every later run.
 
+# SHA-256 of the configured reference (cached by file identity under .snakemake/); remote
+# inputs are checked by the jobs instead
+REFERENCE_SHA256 = (
+    ""
+    if REMOTE_STORAGE
+    else manifest.cached_sha256(
+        Path(config["reference"]["fasta"]), Path(".snakemake", "dnaseq", "sha256")
+    )
+)
+CHUNKS = [f"{i:04d}" for i in range(config["calling"]["scatter"])]
+
 
 rule prepare_reference:
     input:
         config["reference"]["fasta"],
     output:
-        REF,
+        L.reference.fasta,
     log:
-        "logs/reference/prepare_reference.log",
+        layout.log("reference/prepare_reference"),
     benchmark:
-        "logs/benchmarks/prepare_reference/prepare_reference.tsv"
+        layout.benchmark("prepare_reference", "prepare_reference")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("prepare_reference")
@@ -31,13 +42,13 @@ rule prepare_reference:
 
 rule index_reference_faidx:
     input:
-        REF,
+        L.reference.fasta,
     output:
-        REF_FAI,
+        L.reference.fai,
     log:
-        "logs/reference/faidx.log",
+        layout.log("reference/faidx"),
     benchmark:
-        "logs/benchmarks/index_reference_faidx/faidx.tsv"
+        layout.benchmark("index_reference_faidx", "faidx")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_faidx")
@@ -51,13 +62,13 @@ rule index_reference_faidx:
 
 rule index_reference_dict:
     input:
-        REF,
+        L.reference.fasta,
     output:
-        REF_DICT,
+        L.reference.dict,
     log:
-        "logs/reference/dict.log",
+        layout.log("reference/dict"),
     benchmark:
-        "logs/benchmarks/index_reference_dict/dict.tsv"
+        layout.benchmark("index_reference_dict", "dict")
     conda:
         "../../envs/samtools.yaml"
     threads: threads_for("index_reference_dict")
@@ -71,11 +82,11 @@ rule index_reference_dict:
 
 rule index_reference_bwa:
     input:
-        REF,
+        L.reference.fasta,
     output:
-        BWA_INDEX,
+        multiext(L.reference.fasta, *layout.BWA_INDEX_EXTENSIONS),
     log:
-        "logs/reference/bwa_index.log",
+        layout.log("reference/bwa_index"),
     # no benchmark: Snakemake forbids it on rules whose output may come from the cache
     # hours for a whole genome: with `--cache` and SNAKEMAKE_OUTPUT_CACHE, built once per
     # reference content and shared by every later run (see profiles/README.md)
@@ -93,17 +104,17 @@ rule index_reference_bwa:
 
 rule make_intervals:
     input:
-        fasta=REF,
-        fai=REF_FAI,
-        checked="results/qc/preflight/reference.json",
+        fasta=L.reference.fasta,
+        fai=L.reference.fai,
+        checked=L.preflight.reference_check,
         targets=config["targets"]["bed"] or [],
     output:
-        callable="results/reference/callable.bed",
-        chunks=expand("results/reference/intervals/{chunk}.bed", chunk=CHUNKS),
+        callable=L.reference.callable,
+        chunks=expand(L.reference.chunk, chunk=CHUNKS),
     log:
-        "logs/reference/make_intervals.log",
+        layout.log("reference/make_intervals"),
     benchmark:
-        "logs/benchmarks/make_intervals/make_intervals.tsv"
+        layout.benchmark("make_intervals", "make_intervals")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("make_intervals")

@@ -1,20 +1,94 @@
 # Somatic calling of tumours on the padded panel targets: tumour/normal identity first, then
 # freebayes + the documented classification (scripts/dnaseq/steps/somatic_classify.py) and/or
 # GATK Mutect2 with its orientation model and FilterMutectCalls. Paired mode when the tumour has
-# a normal, tumour-only otherwise (somatic_runs in common.smk).
+# a normal, tumour-only otherwise. Every somatic caller writes its final calls to L.somatic.vcf
+# (its name as {caller}) and registers itself (register_somatic_caller in common.smk).
+
+
+def somatic_runs():
+    """(tumour, mode) pairs: paired when the tumour has a normal, tumour-only otherwise, and
+    also tumour-only for paired tumours when somatic.tumor_only_for_paired is set."""
+    runs = []
+    for tumor, normal in PAIRS.items():
+        if normal:
+            runs.append((tumor, "paired"))
+        if not normal or config["somatic"]["tumor_only_for_paired"]:
+            runs.append((tumor, "tumor_only"))
+    return runs
+
+
+def somatic_run_wildcards():
+    """somatic_runs() as wildcard dicts, for outputs()/deliver()."""
+    return [{"tumor": t, "mode": m} for t, m in somatic_runs()]
+
+
+def normal_of(wildcards):
+    return PAIRS[wildcards.tumor] if wildcards.mode == "paired" else None
+
+
+def somatic_samples(wildcards):
+    """The tumour, then its normal in paired mode."""
+    return [wildcards.tumor] + ([normal_of(wildcards)] if normal_of(wildcards) else [])
+
+
+def somatic_bams(wildcards):
+    """Tumour BAM first, then its normal in paired mode, with their indexes."""
+    names = somatic_samples(wildcards)
+    return {"bams": [L.analysis_bam(s) for s in names], "bais": [L.analysis_index(s) for s in names]}
+
+
+def pair_check(wildcards):
+    """Somatic calling waits for the QC gate of tumour (and normal) and, for a pair, for the
+    tumour/normal identity check."""
+    checks = outputs(L.qc.gate_pass, sample=somatic_samples(wildcards))
+    if wildcards.mode == "paired":
+        checks += outputs(L.somatic.pair_check, tumor=[wildcards.tumor])
+    return checks
+
+
+def ensemble_active():
+    return config["somatic"]["ensemble"]["enabled"] and len(config["somatic"]["callers"]) >= 2
+
+
+def somatic_outputs():
+    """The final call sets under L.somatic.vcf: each caller, then the ensemble."""
+    return list(config["somatic"]["callers"]) + (["ensemble"] if ensemble_active() else [])
+
+
+def contamination_tables(wildcards):
+    """CalculateContamination outputs, when contamination sites are configured."""
+    if not config["somatic"]["contamination_sites"]:
+        return []
+    return outputs(
+        [L.somatic.contamination, L.somatic.segments], tumor=[wildcards.tumor], mode=[wildcards.mode]
+    )
+
+
+def mutect2_resources():
+    somatic = config["somatic"]
+    return [f for f in (somatic["germline_resource"], somatic["panel_of_normals"]) if f]
+
+
+def mutect2_resource_args():
+    args = []
+    if config["somatic"]["germline_resource"]:
+        args.append(f"--germline-resource {config['somatic']['germline_resource']}")
+    if config["somatic"]["panel_of_normals"]:
+        args.append(f"--panel-of-normals {config['somatic']['panel_of_normals']}")
+    return " ".join(args)
 
 
 rule pad_somatic_targets:
     input:
-        fasta=REF,
-        fai=REF_FAI,
-        targets=somatic_targets(),
+        fasta=L.reference.fasta,
+        fai=L.reference.fai,
+        targets=SOMATIC_TARGETS,
     output:
-        "results/somatic/targets.padded.bed",
+        L.somatic.padded_targets,
     log:
-        "logs/somatic/pad_targets.log",
+        layout.log("somatic/pad_targets"),
     benchmark:
-        "logs/benchmarks/pad_somatic_targets/pad_targets.tsv"
+        layout.benchmark("pad_somatic_targets", "pad_targets")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("pad_somatic_targets")
@@ -31,14 +105,14 @@ rule pad_somatic_targets:
 
 rule check_tumor_normal_identity:
     input:
-        tumor="results/qc/identity/{tumor}.fingerprint.vcf.gz",
-        normal=lambda w: f"results/qc/identity/{PAIRS[w.tumor]}.fingerprint.vcf.gz",
+        tumor=layout.partial(L.identity.fingerprint, sample="{tumor}"),
+        normal=lambda w: outputs(L.identity.fingerprint, sample=[PAIRS[w.tumor]]),
     output:
-        "results/somatic/identity/{tumor}.pair_check.tsv",
+        L.somatic.pair_check,
     log:
-        "logs/somatic/identity/{tumor}.log",
+        layout.log("somatic/identity/{tumor}"),
     benchmark:
-        "logs/benchmarks/check_tumor_normal_identity/{tumor}.tsv"
+        layout.benchmark("check_tumor_normal_identity", "{tumor}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("check_tumor_normal_identity")
@@ -62,15 +136,15 @@ rule call_somatic_freebayes:
     input:
         unpack(somatic_bams),
         checked=pair_check,
-        ref=REF,
-        fai=REF_FAI,
-        targets="results/somatic/targets.padded.bed",
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        targets=rules.pad_somatic_targets.output[0],
     output:
-        temp("results/somatic/freebayes/{tumor}.{mode}.raw.vcf.gz"),
+        temp(layout.partial(L.somatic.raw_vcf, caller="freebayes")),
     log:
-        "logs/somatic/freebayes/{tumor}.{mode}.log",
+        layout.log("somatic/freebayes/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/call_somatic_freebayes/{tumor}.{mode}.tsv"
+        layout.benchmark("call_somatic_freebayes", "{tumor}.{mode}")
     conda:
         "../../envs/freebayes.yaml"
     threads: threads_for("call_somatic_freebayes")
@@ -91,16 +165,16 @@ rule call_somatic_freebayes:
 rule classify_somatic_freebayes:
     input:
         unpack(somatic_bams),
-        vcf="results/somatic/freebayes/{tumor}.{mode}.raw.vcf.gz",
-        ref=REF,
+        vcf=rules.call_somatic_freebayes.output[0],
+        ref=L.reference.fasta,
         germline=config["somatic"]["germline_resource"] or [],
     output:
-        vcf="results/somatic/freebayes/{tumor}.{mode}.vcf.gz",
-        tbi="results/somatic/freebayes/{tumor}.{mode}.vcf.gz.tbi",
+        vcf=layout.partial(L.somatic.vcf, caller="freebayes"),
+        tbi=layout.partial(L.somatic.tbi, caller="freebayes"),
     log:
-        "logs/somatic/classify/{tumor}.{mode}.log",
+        layout.log("somatic/classify/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/classify_somatic_freebayes/{tumor}.{mode}.tsv"
+        layout.benchmark("classify_somatic_freebayes", "{tumor}.{mode}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("classify_somatic_freebayes")
@@ -130,19 +204,19 @@ rule call_somatic_mutect2:
     input:
         unpack(somatic_bams),
         checked=pair_check,
-        ref=REF,
-        fai=REF_FAI,
-        dict=REF_DICT,
-        targets="results/somatic/targets.padded.bed",
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        dict=L.reference.dict,
+        targets=rules.pad_somatic_targets.output[0],
         resources=mutect2_resources(),
     output:
-        vcf=temp("results/somatic/mutect2/{tumor}.{mode}.unfiltered.vcf.gz"),
-        stats=temp("results/somatic/mutect2/{tumor}.{mode}.unfiltered.vcf.gz.stats"),
-        f1r2=temp("results/somatic/mutect2/{tumor}.{mode}.f1r2.tar.gz"),
+        vcf=temp(L.somatic.mutect2_unfiltered),
+        stats=temp(L.somatic.mutect2_stats),
+        f1r2=temp(L.somatic.mutect2_f1r2),
     log:
-        "logs/somatic/mutect2/{tumor}.{mode}.log",
+        layout.log("somatic/mutect2/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/call_somatic_mutect2/{tumor}.{mode}.tsv"
+        layout.benchmark("call_somatic_mutect2", "{tumor}.{mode}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("call_somatic_mutect2")
@@ -164,13 +238,13 @@ rule call_somatic_mutect2:
 
 rule learn_read_orientation_model:
     input:
-        "results/somatic/mutect2/{tumor}.{mode}.f1r2.tar.gz",
+        rules.call_somatic_mutect2.output.f1r2,
     output:
-        temp("results/somatic/mutect2/{tumor}.{mode}.read_orientation_model.tar.gz"),
+        temp(L.somatic.mutect2_orientation),
     log:
-        "logs/somatic/orientation/{tumor}.{mode}.log",
+        layout.log("somatic/orientation/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/learn_read_orientation_model/{tumor}.{mode}.tsv"
+        layout.benchmark("learn_read_orientation_model", "{tumor}.{mode}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("learn_read_orientation_model")
@@ -185,19 +259,19 @@ rule learn_read_orientation_model:
 
 rule filter_mutect2_calls:
     input:
-        vcf="results/somatic/mutect2/{tumor}.{mode}.unfiltered.vcf.gz",
-        stats="results/somatic/mutect2/{tumor}.{mode}.unfiltered.vcf.gz.stats",
-        model="results/somatic/mutect2/{tumor}.{mode}.read_orientation_model.tar.gz",
+        vcf=rules.call_somatic_mutect2.output.vcf,
+        stats=rules.call_somatic_mutect2.output.stats,
+        model=rules.learn_read_orientation_model.output[0],
         contamination=contamination_tables,
-        ref=REF,
-        dict=REF_DICT,
+        ref=L.reference.fasta,
+        dict=L.reference.dict,
     output:
-        vcf="results/somatic/mutect2/{tumor}.{mode}.vcf.gz",
-        tbi="results/somatic/mutect2/{tumor}.{mode}.vcf.gz.tbi",
+        vcf=layout.partial(L.somatic.vcf, caller="mutect2"),
+        tbi=layout.partial(L.somatic.tbi, caller="mutect2"),
     log:
-        "logs/somatic/filtermutectcalls/{tumor}.{mode}.log",
+        layout.log("somatic/filtermutectcalls/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/filter_mutect2_calls/{tumor}.{mode}.tsv"
+        layout.benchmark("filter_mutect2_calls", "{tumor}.{mode}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("filter_mutect2_calls")
@@ -221,8 +295,5 @@ rule filter_mutect2_calls:
         " && tabix -f -p vcf {output.vcf} && rm -f {params.tmp} {params.tmp}.tbi) 2> {log}"
 
 
-# the final, indexed VCF of each somatic caller (delivered in somatic_lofreq_vardict.smk)
-SOMATIC_CALLS = {
-    "freebayes": rules.classify_somatic_freebayes.output,
-    "mutect2": rules.filter_mutect2_calls.output,
-}
+register_somatic_caller("freebayes", env="freebayes")
+register_somatic_caller("mutect2", env="gatk")

@@ -5,14 +5,14 @@
 
 rule get_pileup_summaries:
     input:
-        unpack(analysis_bam_pair),
+        **L.alignment(),
         sites=config["somatic"]["contamination_sites"] or [],
     output:
-        "results/somatic/contamination/{sample}.pileups.table",
+        L.somatic.pileups,
     log:
-        "logs/somatic/pileups/{sample}.log",
+        layout.log("somatic/pileups/{sample}"),
     benchmark:
-        "logs/benchmarks/get_pileup_summaries/{sample}.tsv"
+        layout.benchmark("get_pileup_summaries", "{sample}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("get_pileup_summaries")
@@ -27,17 +27,17 @@ rule get_pileup_summaries:
 
 rule calculate_contamination:
     input:
-        tumor="results/somatic/contamination/{tumor}.pileups.table",
+        tumor=layout.partial(L.somatic.pileups, sample="{tumor}"),
         normal=lambda w: (
-            [f"results/somatic/contamination/{normal_of(w)}.pileups.table"] if normal_of(w) else []
+            outputs(L.somatic.pileups, sample=[normal_of(w)]) if normal_of(w) else []
         ),
     output:
-        table="results/somatic/contamination/{tumor}.{mode}.contamination.table",
-        segments="results/somatic/contamination/{tumor}.{mode}.segments.table",
+        table=L.somatic.contamination,
+        segments=L.somatic.segments,
     log:
-        "logs/somatic/contamination/{tumor}.{mode}.log",
+        layout.log("somatic/contamination/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/calculate_contamination/{tumor}.{mode}.tsv"
+        layout.benchmark("calculate_contamination", "{tumor}.{mode}")
     conda:
         "../../envs/gatk.yaml"
     threads: threads_for("calculate_contamination")

@@ -1,24 +1,37 @@
-# Somatic calling with LoFreq and VarDictJava on the padded panel targets, paired or tumour-only
-# (somatic_runs in common.smk), then one common step (somatic_evidence) that writes every
-# caller's calls in the same form: tumour first, FORMAT AD/DP/AF counted in fragments, and the
-# tumour-only filters (panel of normals, germline resource, purity-aware VAF model).
-# The panel of normals is built here from the run's normals (or a stored one is used).
+# Somatic calling with LoFreq and VarDictJava on chunks of the padded panel targets, paired or
+# tumour-only; their chunk VCFs go through the shared gather + evidence steps
+# (somatic_evidence.smk). The panel of normals is built here from the run's normals with LoFreq
+# (or a stored one is used).
+
+SOMATIC_CHUNKS = [f"{i:04d}" for i in range(config["somatic"]["scatter"])]
+
+
+def pon_normals():
+    """Normals that go into the workflow-built panel of normals (none when a stored PoN is set)."""
+    if config["somatic"]["panel_of_normals"] or not config["somatic"]["tumor_only"]["build_pon"]:
+        return []
+    return [s for s in SAMPLES if TYPES[s] == "normal"]
+
+
+def tumor_only_pon():
+    """The PoN tumour-only filtering uses: the stored one, or the one built from the normals."""
+    if config["somatic"]["panel_of_normals"]:
+        return config["somatic"]["panel_of_normals"]
+    return L.somatic.pon if pon_normals() else []
 
 
 rule lofreq_indel_qualities:
     input:
-        bam=lambda w: analysis_bam(sample=w.sample),
-        bai=lambda w: f"{analysis_bam(sample=w.sample)}.{INDEX_EXT}",
-        checked="results/qc/gate/{sample}.pass",
-        ref=REF,
-        fai=REF_FAI,
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        bam=temp("results/somatic/lofreq/bam/{sample}.indelqual.bam"),
-        bai=temp("results/somatic/lofreq/bam/{sample}.indelqual.bam.bai"),
+        bam=temp(L.somatic.lofreq_bam),
+        bai=temp(L.somatic.lofreq_bai),
     log:
-        "logs/somatic/lofreq/{sample}.indelqual.log",
+        layout.log("somatic/lofreq/{sample}.indelqual"),
     benchmark:
-        "logs/benchmarks/lofreq_indel_qualities/{sample}.tsv"
+        layout.benchmark("lofreq_indel_qualities", "{sample}")
     conda:
         "../../envs/lofreq.yaml"
     threads: threads_for("lofreq_indel_qualities")
@@ -36,16 +49,16 @@ rule lofreq_indel_qualities:
 
 rule split_somatic_targets:
     input:
-        fasta=REF,
-        fai=REF_FAI,
-        targets="results/somatic/targets.padded.bed",
+        fasta=L.reference.fasta,
+        fai=L.reference.fai,
+        targets=rules.pad_somatic_targets.output[0],
     output:
-        chunks=expand("results/somatic/intervals/{chunk}.bed", chunk=SOMATIC_CHUNKS),
-        merged="results/somatic/intervals/all.bed",
+        chunks=expand(L.somatic.chunk, chunk=SOMATIC_CHUNKS),
+        merged=L.somatic.chunks_merged,
     log:
-        "logs/somatic/split_targets.log",
+        layout.log("somatic/split_targets"),
     benchmark:
-        "logs/benchmarks/split_somatic_targets/split_targets.tsv"
+        layout.benchmark("split_somatic_targets", "split_targets")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("split_somatic_targets")
@@ -62,20 +75,18 @@ rule split_somatic_targets:
 
 rule call_somatic_lofreq:
     input:
-        bams=lambda w: [f"results/somatic/lofreq/bam/{s}.indelqual.bam" for s in somatic_samples(w)],
-        bais=lambda w: [
-            f"results/somatic/lofreq/bam/{s}.indelqual.bam.bai" for s in somatic_samples(w)
-        ],
+        bams=lambda w: outputs(rules.lofreq_indel_qualities.output.bam, sample=somatic_samples(w)),
+        bais=lambda w: outputs(rules.lofreq_indel_qualities.output.bai, sample=somatic_samples(w)),
         checked=pair_check,
-        ref=REF,
-        fai=REF_FAI,
-        targets="results/somatic/intervals/{chunk}.bed",
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        targets=L.somatic.chunk,
     output:
-        temp("results/somatic/lofreq/chunks/{tumor}.{mode}/{chunk}.vcf.gz"),
+        temp(layout.partial(L.somatic.chunk_vcf, caller="lofreq")),
     log:
-        "logs/somatic/lofreq/{tumor}.{mode}.{chunk}.log",
+        layout.log("somatic/lofreq/{tumor}.{mode}.{chunk}"),
     benchmark:
-        "logs/benchmarks/call_somatic_lofreq/{tumor}.{mode}.{chunk}.tsv"
+        layout.benchmark("call_somatic_lofreq", "{tumor}.{mode}.{chunk}")
     conda:
         "../../envs/lofreq.yaml"
     threads: threads_for("call_somatic_lofreq")
@@ -108,15 +119,15 @@ rule call_somatic_vardict:
     input:
         unpack(somatic_bams),
         checked=pair_check,
-        ref=REF,
-        fai=REF_FAI,
-        targets="results/somatic/intervals/{chunk}.bed",
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        targets=L.somatic.chunk,
     output:
-        temp("results/somatic/vardict/chunks/{tumor}.{mode}/{chunk}.vcf.gz"),
+        temp(layout.partial(L.somatic.chunk_vcf, caller="vardict")),
     log:
-        "logs/somatic/vardict/{tumor}.{mode}.{chunk}.log",
+        layout.log("somatic/vardict/{tumor}.{mode}.{chunk}"),
     benchmark:
-        "logs/benchmarks/call_somatic_vardict/{tumor}.{mode}.{chunk}.tsv"
+        layout.benchmark("call_somatic_vardict", "{tumor}.{mode}.{chunk}")
     conda:
         "../../envs/vardict.yaml"
     threads: threads_for("call_somatic_vardict")
@@ -155,101 +166,19 @@ rule call_somatic_vardict:
         " && rm -f {params.tmp} {params.tmp}.in) 2> {log}"
 
 
-rule gather_somatic_chunks:
-    input:
-        chunks=expand(
-            "results/somatic/{{caller}}/chunks/{{tumor}}.{{mode}}/{chunk}.vcf.gz",
-            chunk=SOMATIC_CHUNKS,
-        ),
-        ref=REF,
-    output:
-        temp("results/somatic/{caller}/{tumor}.{mode}.raw.vcf.gz"),
-    log:
-        "logs/somatic/gather/{caller}/{tumor}.{mode}.log",
-    benchmark:
-        "logs/benchmarks/gather_somatic_chunks/{caller}/{tumor}.{mode}.tsv"
-    wildcard_constraints:
-        caller="lofreq|vardict",
-    conda:
-        "../../envs/bcftools.yaml"
-    threads: threads_for("gather_somatic_chunks")
-    resources:
-        **resources_for("gather_somatic_chunks"),
-    message:
-        "Gathering the {wildcards.caller} chunks of {wildcards.tumor} ({wildcards.mode})"
-    shell:
-        # chunks follow genome order; norm -d drops a record two chunks both reported
-        "(bcftools concat {input.chunks} -Ou | bcftools sort -Ou"
-        " | bcftools norm -f {input.ref} -d exact -Oz -o {output}) 2> {log}"
-
-
-rule somatic_evidence:
-    input:
-        vcf="results/somatic/{caller}/{tumor}.{mode}.raw.vcf.gz",
-        bams=lambda w: somatic_bams(w)["bams"],
-        bais=lambda w: somatic_bams(w)["bais"],
-        ref=REF,
-        pon=lambda w: tumor_only_pon() if w.mode == "tumor_only" else [],
-        germline=lambda w: (
-            config["somatic"]["germline_resource"] or [] if w.mode == "tumor_only" else []
-        ),
-    output:
-        vcf="results/somatic/{caller}/{tumor}.{mode}.vcf.gz",
-        tbi="results/somatic/{caller}/{tumor}.{mode}.vcf.gz.tbi",
-    log:
-        "logs/somatic/evidence/{caller}/{tumor}.{mode}.log",
-    benchmark:
-        "logs/benchmarks/somatic_evidence/{caller}/{tumor}.{mode}.tsv"
-    wildcard_constraints:
-        caller="lofreq|vardict",
-    conda:
-        "../../envs/python.yaml"
-    threads: threads_for("somatic_evidence")
-    resources:
-        **resources_for("somatic_evidence"),
-    params:
-        normal=lambda w: f"--normal {normal_of(w)}" if normal_of(w) else "",
-        bams=lambda w, input: " ".join(
-            f"--bam {s}={b}" for s, b in zip(somatic_samples(w), input.bams)
-        ),
-        settings=json.dumps(
-            {
-                **config["somatic"]["evidence"],
-                **{k: v for k, v in config["somatic"]["tumor_only"].items() if k != "build_pon"},
-            }
-        ),
-        pon=lambda w, input: f"--pon {input.pon}" if input.pon else "",
-        germline=lambda w, input: (
-            f"--germline-resource {input.germline}" if input.germline else ""
-        ),
-        purity=lambda w: (
-            f"--purity {purity_of(w.tumor)}" if purity_of(w.tumor) is not None else ""
-        ),
-        patient=lambda w: PATIENTS[w.tumor],
-    message:
-        "Counting fragment evidence and filtering {wildcards.caller} calls of {wildcards.tumor}"
-        " ({wildcards.mode})"
-    shell:
-        "(python -m dnaseq.steps somatic-evidence --input {input.vcf} --output {output.vcf}"
-        " --tumor {wildcards.tumor} {params.normal} {params.bams} --reference {input.ref}"
-        " --settings {params.settings:q} {params.pon} --patient {params.patient}"
-        " {params.germline} {params.purity}"
-        " && tabix -f -p vcf {output.vcf}) 2> {log}"
-
-
 rule call_pon_normal_lofreq:
     input:
-        bam="results/somatic/lofreq/bam/{sample}.indelqual.bam",
-        bai="results/somatic/lofreq/bam/{sample}.indelqual.bam.bai",
-        ref=REF,
-        fai=REF_FAI,
-        targets="results/somatic/targets.padded.bed",
+        bam=rules.lofreq_indel_qualities.output.bam,
+        bai=rules.lofreq_indel_qualities.output.bai,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
+        targets=rules.pad_somatic_targets.output[0],
     output:
-        temp("results/somatic/pon/normals/{sample}.vcf.gz"),
+        temp(L.somatic.pon_normal),
     log:
-        "logs/somatic/pon/{sample}.log",
+        layout.log("somatic/pon/{sample}"),
     benchmark:
-        "logs/benchmarks/call_pon_normal_lofreq/{sample}.tsv"
+        layout.benchmark("call_pon_normal_lofreq", "{sample}")
     conda:
         "../../envs/lofreq.yaml"
     threads: threads_for("call_pon_normal_lofreq")
@@ -268,15 +197,15 @@ rule call_pon_normal_lofreq:
 
 rule build_panel_of_normals:
     input:
-        calls=lambda w: [f"results/somatic/pon/normals/{s}.vcf.gz" for s in pon_normals()],
-        fai=REF_FAI,
+        calls=lambda w: outputs(rules.call_pon_normal_lofreq.output, sample=pon_normals()),
+        fai=L.reference.fai,
     output:
-        vcf="results/somatic/pon/panel_of_normals.vcf.gz",
-        tbi="results/somatic/pon/panel_of_normals.vcf.gz.tbi",
+        vcf=L.somatic.pon,
+        tbi=L.somatic.pon_tbi,
     log:
-        "logs/somatic/pon/panel_of_normals.log",
+        layout.log("somatic/pon/panel_of_normals"),
     benchmark:
-        "logs/benchmarks/build_panel_of_normals/panel_of_normals.tsv"
+        layout.benchmark("build_panel_of_normals", "panel_of_normals")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("build_panel_of_normals")
@@ -297,43 +226,5 @@ if pon_normals():
     deliver(rules.build_panel_of_normals.output)
 
 
-rule somatic_ensemble:
-    input:
-        calls=lambda w: [
-            f"results/somatic/{c}/{w.tumor}.{w.mode}.vcf.gz" for c in config["somatic"]["callers"]
-        ],
-        hotspots=config["somatic"]["ensemble"]["hotspots"] or [],
-    output:
-        vcf="results/somatic/ensemble/{tumor}.{mode}.vcf.gz",
-        tbi="results/somatic/ensemble/{tumor}.{mode}.vcf.gz.tbi",
-    log:
-        "logs/somatic/ensemble/{tumor}.{mode}.log",
-    benchmark:
-        "logs/benchmarks/somatic_ensemble/{tumor}.{mode}.tsv"
-    conda:
-        "../../envs/python.yaml"
-    threads: threads_for("somatic_ensemble")
-    resources:
-        **resources_for("somatic_ensemble"),
-    params:
-        calls=lambda w, input: " ".join(
-            f"--calls {c}={v}" for c, v in zip(config["somatic"]["callers"], input.calls)
-        ),
-        min_callers=config["somatic"]["ensemble"]["min_callers"],
-        hotspots=lambda w, input: f"--hotspots {input.hotspots}" if input.hotspots else "",
-    message:
-        "Combining the somatic calls of {wildcards.tumor} ({wildcards.mode}): ensemble"
-    shell:
-        "(python -m dnaseq.steps somatic-ensemble {params.calls} --output {output.vcf}"
-        " --min-callers {params.min_callers} {params.hotspots}"
-        " && tabix -f -p vcf {output.vcf}) 2> {log}"
-
-
-# the final, indexed VCF of each somatic caller and of the ensemble
-SOMATIC_CALLS.update(
-    lofreq=rules.somatic_evidence.output,
-    vardict=rules.somatic_evidence.output,
-    ensemble=rules.somatic_ensemble.output,
-)
-for _caller in somatic_outputs():
-    deliver(SOMATIC_CALLS[_caller], somatic_run_wildcards(), caller=[_caller])
+register_somatic_caller("lofreq", env="lofreq", shared_evidence=True)
+register_somatic_caller("vardict", shared_evidence=True)  # no version probe (envs/vardict.yaml)

@@ -4,13 +4,13 @@
 
 rule scan_microsatellites:
     input:
-        REF,
+        L.reference.fasta,
     output:
-        "results/reference/microsatellites.list",
+        L.somatic.microsatellites,
     log:
-        "logs/somatic/msisensor_scan.log",
+        layout.log("somatic/msisensor_scan"),
     benchmark:
-        "logs/benchmarks/scan_microsatellites/msisensor_scan.tsv"
+        layout.benchmark("scan_microsatellites", "msisensor_scan")
     conda:
         "../../envs/msisensor.yaml"
     threads: threads_for("scan_microsatellites")
@@ -25,14 +25,14 @@ rule scan_microsatellites:
 rule msi_msisensor:
     input:
         unpack(somatic_bams),
-        sites="results/reference/microsatellites.list",
-        targets=somatic_targets(),
+        sites=rules.scan_microsatellites.output[0],
+        targets=SOMATIC_TARGETS,
     output:
-        "results/somatic/msi/{tumor}.{mode}.txt",
+        L.somatic.msi,
     log:
-        "logs/somatic/msisensor/{tumor}.{mode}.log",
+        layout.log("somatic/msisensor/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/msi_msisensor/{tumor}.{mode}.tsv"
+        layout.benchmark("msi_msisensor", "{tumor}.{mode}")
     conda:
         "../../envs/msisensor.yaml"
     threads: threads_for("msi_msisensor")

@@ -4,20 +4,15 @@
 
 rule tumor_mutational_burden:
     input:
-        vcf=lambda w: outputs(
-            rules.annotate_somatic_snpeff.output.vcf,
-            caller=[config["somatic"]["tmb"]["caller"]],
-            tumor=[w.tumor],
-            mode=[w.mode],
-        ),
-        thresholds="results/qc/panel/{tumor}.thresholds.bed.gz",
+        vcf=L.annotated_somatic_vcf(caller=config["somatic"]["tmb"]["caller"]),
+        thresholds=layout.partial(L.panel_coverage.thresholds, sample="{tumor}"),
     output:
-        json="results/somatic/tmb/{tumor}.{mode}.json",
-        multiqc="results/somatic/tmb/{tumor}.{mode}_mqc.yaml",
+        json=L.somatic.tmb,
+        multiqc=L.somatic.tmb_mqc,
     log:
-        "logs/somatic/tmb/{tumor}.{mode}.log",
+        layout.log("somatic/tmb/{tumor}.{mode}"),
     benchmark:
-        "logs/benchmarks/tumor_mutational_burden/{tumor}.{mode}.tsv"
+        layout.benchmark("tumor_mutational_burden", "{tumor}.{mode}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("tumor_mutational_burden")

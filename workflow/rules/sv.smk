@@ -1,21 +1,26 @@
-# Germline structural variants of samples that passed their QC gate: delly and TIDDIT (Debian packages or bioconda), manta (bioconda
-# only), each caller's PASS calls merged into one VCF per germline sample with the callers that
-# found each event and the genes it overlaps; truvari compares them with a planted truth.
+# Germline structural variants of samples that passed their QC gate: delly and TIDDIT (Debian
+# packages or bioconda), manta (bioconda only), each caller's PASS calls merged into one VCF per
+# germline sample with the callers that found each event and the genes it overlaps; truvari
+# compares them with a planted truth.
+
+SV_CALLERS = list(config["sv"]["callers"])
+SV_SAMPLES = [s for s in SAMPLES if TYPES[s] == "germline"] if config["sv"]["enabled"] else []
+SV_VALIDATED = [s for s in config["validation_sv"] if s in SV_SAMPLES]
 
 
 rule call_sv_delly:
     input:
-        unpack(calling_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
         exclude=config["sv"]["exclude_bed"] or [],
     output:
-        vcf="results/sv/delly/{sample}.vcf.gz",
-        tbi="results/sv/delly/{sample}.vcf.gz.tbi",
+        vcf=layout.partial(L.sv.caller_vcf, sv_caller="delly"),
+        tbi=layout.partial(L.sv.caller_tbi, sv_caller="delly"),
     log:
-        "logs/sv/delly/{sample}.log",
+        layout.log("sv/delly/{sample}"),
     benchmark:
-        "logs/benchmarks/call_sv_delly/{sample}.tsv"
+        layout.benchmark("call_sv_delly", "{sample}")
     conda:
         "../../envs/delly.yaml"
     threads: threads_for("call_sv_delly")
@@ -35,16 +40,16 @@ rule call_sv_delly:
 
 rule call_sv_tiddit:
     input:
-        unpack(calling_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        vcf="results/sv/tiddit/{sample}.vcf.gz",
-        tbi="results/sv/tiddit/{sample}.vcf.gz.tbi",
+        vcf=layout.partial(L.sv.caller_vcf, sv_caller="tiddit"),
+        tbi=layout.partial(L.sv.caller_tbi, sv_caller="tiddit"),
     log:
-        "logs/sv/tiddit/{sample}.log",
+        layout.log("sv/tiddit/{sample}"),
     benchmark:
-        "logs/benchmarks/call_sv_tiddit/{sample}.tsv"
+        layout.benchmark("call_sv_tiddit", "{sample}")
     conda:
         "../../envs/tiddit.yaml"
     threads: threads_for("call_sv_tiddit")
@@ -71,16 +76,16 @@ rule call_sv_tiddit:
 
 rule call_sv_manta:
     input:
-        unpack(calling_bam_pair),
-        ref=REF,
-        fai=REF_FAI,
+        **L.gated_alignment(),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        vcf="results/sv/manta/{sample}.vcf.gz",
-        tbi="results/sv/manta/{sample}.vcf.gz.tbi",
+        vcf=layout.partial(L.sv.caller_vcf, sv_caller="manta"),
+        tbi=layout.partial(L.sv.caller_tbi, sv_caller="manta"),
     log:
-        "logs/sv/manta/{sample}.log",
+        layout.log("sv/manta/{sample}"),
     benchmark:
-        "logs/benchmarks/call_sv_manta/{sample}.tsv"
+        layout.benchmark("call_sv_manta", "{sample}")
     conda:
         "../../envs/manta.yaml"
     threads: threads_for("call_sv_manta")
@@ -101,18 +106,18 @@ rule call_sv_manta:
 
 rule merge_sv_calls:
     input:
-        calls=lambda w: [f"results/sv/{c}/{w.sample}.vcf.gz" for c in SV_CALLERS],
-        ref=REF,
-        fai=REF_FAI,
+        calls=lambda w: outputs(L.sv.caller_vcf, sv_caller=SV_CALLERS, sample=[w.sample]),
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
         exclude=config["sv"]["exclude_bed"] or [],
-        gff=report_gff() or [],
+        gff=annotation_gff() or [],
     output:
-        vcf="results/sv/{sample}.vcf.gz",
-        tbi="results/sv/{sample}.vcf.gz.tbi",
+        vcf=L.sv.vcf,
+        tbi=L.sv.tbi,
     log:
-        "logs/sv/merge/{sample}.log",
+        layout.log("sv/merge/{sample}"),
     benchmark:
-        "logs/benchmarks/merge_sv_calls/{sample}.tsv"
+        layout.benchmark("merge_sv_calls", "{sample}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("merge_sv_calls")
@@ -137,13 +142,13 @@ rule merge_sv_calls:
 
 rule count_sv_types:
     input:
-        expand("results/sv/{sample}.vcf.gz", sample=SV_SAMPLES),
+        expand(L.sv.vcf, sample=SV_SAMPLES),
     output:
-        "results/qc/sv/sv_counts_mqc.tsv",
+        L.sv.counts,
     log:
-        "logs/sv/counts.log",
+        layout.log("sv/counts"),
     benchmark:
-        "logs/benchmarks/count_sv_types/counts.tsv"
+        layout.benchmark("count_sv_types", "counts")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("count_sv_types")
@@ -157,15 +162,15 @@ rule count_sv_types:
 
 rule validate_sv_calls:
     input:
-        calls="results/sv/{sample}.vcf.gz",
+        calls=rules.merge_sv_calls.output.vcf,
         truth=lambda w: config["validation_sv"][w.sample]["truth_vcf"],
         bed=lambda w: config["validation_sv"][w.sample]["eval_bed"],
     output:
-        "results/validation/sv/{sample}.tsv",
+        L.sv.validation,
     log:
-        "logs/validation/sv/{sample}.log",
+        layout.log("validation/sv/{sample}"),
     benchmark:
-        "logs/benchmarks/validate_sv_calls/{sample}.tsv"
+        layout.benchmark("validate_sv_calls", "{sample}")
     conda:
         "../../envs/truvari.yaml"
     threads: threads_for("validate_sv_calls")
@@ -186,17 +191,17 @@ rule validate_sv_calls:
 
 rule summarise_sv_validation:
     input:
-        expand("results/validation/sv/{sample}.tsv", sample=SV_VALIDATED),
+        expand(L.sv.validation, sample=SV_VALIDATED),
     output:
         report(
-            "results/validation/sv_summary.tsv",
+            L.sv.validation_summary,
             caption="../report/captions/sv_validation.rst",
             category="Validation",
         ),
     log:
-        "logs/validation/sv_summary.log",
+        layout.log("validation/sv_summary"),
     benchmark:
-        "logs/benchmarks/summarise_sv_validation/summary.tsv"
+        layout.benchmark("summarise_sv_validation", "summary")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_sv_validation")
@@ -210,6 +215,8 @@ rule summarise_sv_validation:
         "(head -n 1 {params.header_from} && tail -q -n +2 {input}) > {output} 2> {log}"
 
 
+if config["sv"]["enabled"]:
+    register_envs(*SV_CALLERS, *(["truvari"] if config["validation_sv"] else []))
 if SV_SAMPLES:
     deliver([rules.merge_sv_calls.output.vcf, rules.merge_sv_calls.output.tbi], sample=SV_SAMPLES)
     to_multiqc(rules.count_sv_types.output)

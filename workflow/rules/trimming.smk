@@ -4,16 +4,16 @@
 rule trim_reads_fastp:
     input:
         unpack(unit_fastqs),
-        checked="results/qc/preflight/{sample}.{unit}.fastq_check.json",
+        checked=L.preflight.fastq_check,
     output:
-        r1=temp("results/trimmed/{sample}/{unit}.R1.fastq.gz"),
-        r2=temp("results/trimmed/{sample}/{unit}.R2.fastq.gz"),
-        json="results/qc/fastp/{sample}.{unit}.fastp.json",
-        html="results/qc/fastp/{sample}.{unit}.fastp.html",
+        r1=temp(L.trimming.r1),
+        r2=temp(L.trimming.r2),
+        json=L.trimming.fastp_json,
+        html=L.trimming.fastp_html,
     log:
-        "logs/trimming/fastp/{sample}.{unit}.log",
+        layout.log("trimming/fastp/{sample}.{unit}"),
     benchmark:
-        "logs/benchmarks/trim_reads_fastp/{sample}.{unit}.tsv"
+        layout.benchmark("trim_reads_fastp", "{sample}.{unit}")
     conda:
         "../../envs/fastp.yaml"
     threads: threads_for("trim_reads_fastp")

@@ -1,17 +1,53 @@
-# Accuracy against a truth set (e.g. GIAB) for the samples listed under `validation` in the config.
+# Accuracy against a truth set (e.g. GIAB) for the samples listed under `validation` in the config,
+# and of the somatic call sets against the tumours' truth under `validation_somatic`.
+
+
+def validated_samples():
+    return [s for s in config.get("validation", {}) if s in GERMLINE_SAMPLES]
+
+
+def truth_of(wildcards):
+    return config["validation"][wildcards.sample]
+
+
+def somatic_validation_runs():
+    """(tumour, mode, caller, truth VCF, evaluation BED) for tumours with a somatic truth."""
+    runs = []
+    for tumor, mode in somatic_runs():
+        truth = config.get("validation_somatic", {}).get(tumor)
+        if truth:
+            for c in somatic_outputs():
+                runs.append((tumor, mode, c, truth["truth_vcf"], truth["eval_bed"]))
+    return runs
+
+
+def somatic_validation_inputs():
+    files = []
+    for tumor, mode, c, truth, bed in somatic_validation_runs():
+        files += [*outputs(L.somatic.vcf, caller=[c], tumor=[tumor], mode=[mode]), truth, bed]
+    return files
+
+
+def somatic_validation_args(wildcards, input):
+    """--run options naming the job's copies of somatic_validation_inputs() (calls, truth, BED)."""
+    files = list(input.calls)
+    return " ".join(
+        f"--run {tumor}:{mode}:{c}:{':'.join(files[3 * i : 3 * i + 3])}"
+        for i, (tumor, mode, c, _, _) in enumerate(somatic_validation_runs())
+    )
 
 
 rule normalise_truth:
     input:
         vcf=lambda w: truth_of(w)["truth_vcf"],
-        ref=REF,
-        fai=REF_FAI,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        "results/validation/truth/{sample}.vcf.gz",
+        L.validation.truth,
     log:
-        "logs/validation/normalise_truth/{sample}.log",
+        layout.log("validation/normalise_truth/{sample}"),
     benchmark:
-        "logs/benchmarks/normalise_truth/{sample}.tsv"
+        layout.benchmark("normalise_truth", "{sample}")
     conda:
         "../../envs/bcftools.yaml"
     threads: threads_for("normalise_truth")
@@ -25,17 +61,17 @@ rule normalise_truth:
 
 rule compare_calls_to_truth:
     input:
-        truth="results/validation/truth/{sample}.vcf.gz",
-        calls="results/calls/{caller}/{sample}.vcf.gz",
+        truth=rules.normalise_truth.output[0],
+        calls=L.calling.vcf,
         bed=lambda w: truth_of(w)["confident_bed"],
-        ref=REF,
-        fai=REF_FAI,
+        ref=L.reference.fasta,
+        fai=L.reference.fai,
     output:
-        "results/validation/{caller}/{sample}.tsv",
+        L.validation.table,
     log:
-        "logs/validation/compare/{caller}.{sample}.log",
+        layout.log("validation/compare/{caller}.{sample}"),
     benchmark:
-        "logs/benchmarks/compare_calls_to_truth/{caller}.{sample}.tsv"
+        layout.benchmark("compare_calls_to_truth", "{caller}.{sample}")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("compare_calls_to_truth")
@@ -51,21 +87,17 @@ rule compare_calls_to_truth:
 
 rule summarise_validation:
     input:
-        expand(
-            "results/validation/{caller}/{sample}.tsv",
-            caller=CALLERS,
-            sample=validated_samples(),
-        ),
+        expand(L.validation.table, caller=CALLERS, sample=validated_samples()),
     output:
         report(
-            "results/validation/summary.tsv",
+            L.validation.summary,
             caption="../report/captions/validation.rst",
             category="Validation",
         ),
     log:
-        "logs/validation/summary.log",
+        layout.log("validation/summary"),
     benchmark:
-        "logs/benchmarks/summarise_validation/summary.tsv"
+        layout.benchmark("summarise_validation", "summary")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_validation")
@@ -84,14 +116,14 @@ rule summarise_somatic_validation:
         calls=somatic_validation_inputs(),
     output:
         report(
-            "results/validation/somatic_summary.tsv",
+            L.validation.somatic_summary,
             caption="../report/captions/somatic_validation.rst",
             category="Validation",
         ),
     log:
-        "logs/validation/somatic_summary.log",
+        layout.log("validation/somatic_summary"),
     benchmark:
-        "logs/benchmarks/summarise_somatic_validation/somatic_summary.tsv"
+        layout.benchmark("summarise_somatic_validation", "somatic_summary")
     conda:
         "../../envs/python.yaml"
     threads: threads_for("summarise_somatic_validation")
