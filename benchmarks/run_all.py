@@ -279,8 +279,8 @@ def main() -> None:
         cram = bench.workflow("SIMB", *subsample(*sim, int(0.5 * pairs_per_mb), Path(tmp)),
                               name="cram", fmt="cram")  # fmt: skip
         bam_run = next(g for g in growth if g["Mb_at_30x"] == 0.5)
-        bam_size = (bench.root / "growth0.5/results/mapping/SIMB.dedup.bam").stat().st_size
-        cram_size = (cram[3] / "results/mapping/SIMB.dedup.cram").stat().st_size
+        bam_size = (bench.root / "growth0.5/results/mapping/samtools/SIMB.dedup.bam").stat().st_size
+        cram_size = (cram[3] / "results/mapping/samtools/SIMB.dedup.cram").stat().st_size
         table6 = markdown([
             {"format": "bam", "MB": bam_size / 1e6, "wall_s": bam_run["wall_s"],
              "cpu_s": bam_run["cpu_s"]},

@@ -109,7 +109,7 @@ def test_no_usable_reads_fails_the_sample_with_numbers(tmp_path):
     assert not list((tmp_path / "results").glob("calls/*/SIM01.vcf.gz"))
     assert not (tmp_path / "results/manifest.tsv").exists()
     marker = (tmp_path / "results/FAILED/SIM01.qc.txt").read_text()
-    assert "FAILED: SIM01" in marker and "mapping/SIM01.dedup.bam" in marker
+    assert "FAILED: SIM01" in marker and "mapping/samtools/SIM01.dedup.bam" in marker
 
 
 def phred64_copy(src: str, dst: Path) -> None:

@@ -87,7 +87,7 @@ def test_no_bqsr_without_known_sites(tmp_path):
     cfg = make_config(tmp_path, {"calling": {"callers": ["gatk"], "scatter": 2}})
     out = snakemake(tmp_path, cfg, "-n", "-p", check=True).stdout
     assert "BaseRecalibrator" not in out
-    assert "-I results/mapping/SIM01.dedup.bam" in out
+    assert "-I results/mapping/samtools/SIM01.dedup.bam" in out
 
 
 def test_vep_offline_cache_command(tmp_path):
@@ -119,8 +119,8 @@ def test_picard_markdup_selectable(tmp_path):
     out = snakemake(tmp_path, cfg, "-n", "-p", check=True).stdout
     # a sample's lanes go straight into MarkDuplicates (no merged BAM on disk), then the index
     lanes = "-I results/mapping/SIM01/L001.sorted.bam -I results/mapping/SIM01/L002.sorted.bam"
-    assert re.search(rf"picard -Xmx\d+m MarkDuplicates {lanes} -O results/mapping/SIM01", out)
-    bam = "results/mapping/SIM01.dedup.bam"
+    assert re.search(rf"picard -Xmx\d+m MarkDuplicates {lanes} -O results/mapping/picard/SIM01", out)
+    bam = "results/mapping/picard/SIM01.dedup.bam"
     assert f"samtools index {bam} {bam}.bai" in out
     assert "samtools markdup" not in out
 
@@ -133,7 +133,7 @@ def test_manta_sv_command(tmp_path):
     manta = re.findall(r"configManta\.py --bam .*", proc.stdout)
     assert len(manta) == 3  # the germline samples NA12878, SIM01, SV01 (not tumour/normal)
     cmd = next(c for c in manta if "SV01" in c)
-    assert "--bam results/mapping/SV01.dedup.bam" in cmd
+    assert "--bam results/mapping/samtools/SV01.dedup.bam" in cmd
     assert "--referenceFasta results/reference/genome.fa" in cmd
     assert "runWorkflow.py -j" in cmd and "results/variants/diploidSV.vcf.gz" in cmd
     merge = re.findall(r"dnaseq.steps sv-merge .*", proc.stdout)

@@ -29,7 +29,7 @@ def summary(demo_run) -> pd.DataFrame:
 
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_bam_is_valid_indexed_and_has_one_read_group_per_unit(demo_run, sample):
-    bam = demo_run / f"results/mapping/{sample}.dedup.bam"
+    bam = demo_run / f"results/mapping/samtools/{sample}.dedup.bam"
     run("samtools", "quickcheck", str(bam))
     assert Path(f"{bam}.bai").stat().st_size > 0
     header = pysam.AlignmentFile(str(bam)).header.to_dict()
@@ -92,7 +92,7 @@ def test_inserted_coding_variants_are_annotated_by_snpeff(demo_run, caller):
     )
     assert len(coding) >= 3, "the simulated scenario must carry coding variants"
     annotated = {}
-    with pysam.VariantFile(str(demo_run / f"results/annotated/{caller}/SIM01.vcf.gz")) as vcf:
+    with pysam.VariantFile(str(demo_run / f"results/annotated/snpeff/{caller}/SIM01.vcf.gz")) as vcf:
         assert "ANN" in vcf.header.info
         for rec in vcf:
             annotated[(rec.chrom, rec.pos, rec.ref, rec.alts[0])] = rec.info.get("ANN")
@@ -339,14 +339,15 @@ def test_cram_run_without_network_gives_the_same_results(demo_run, tmp_path):
     }
     cfg = make_config(tmp_path, overrides, units=units, samples=samples)
     snakemake(tmp_path, cfg, check=True, prefix=("unshare", "-n"))
-    mapping = tmp_path / "results/mapping"
+    mapping = tmp_path / "results/mapping/samtools"
+    assert mapping.is_dir() and list(mapping.glob("*.cram"))
     assert not list(mapping.glob("*.bam")), "no BAM is kept when the output format is CRAM"
     for sample in names:
         cram = mapping / f"{sample}.dedup.cram"
         assert Path(f"{cram}.crai").exists()
         header = run("samtools", "view", "-H", str(cram))
         assert "\tM5:" in header  # reference MD5s in the header
-        bam = demo_run / f"results/mapping/{sample}.dedup.bam"
+        bam = demo_run / f"results/mapping/samtools/{sample}.dedup.bam"
         assert cram.stat().st_size < 0.8 * bam.stat().st_size
     for caller in CALLERS:
         path = f"results/calls/{caller}/NA12878_N.vcf.gz"
@@ -355,7 +356,7 @@ def test_cram_run_without_network_gives_the_same_results(demo_run, tmp_path):
         path = f"results/somatic/freebayes/NA12878_T.{mode}.vcf.gz"
         assert vcf_records(tmp_path / path) == vcf_records(demo_run / path), path
     manifest = pd.read_csv(tmp_path / "results/manifest.tsv", sep="\t")
-    assert "results/mapping/NA12878_T.dedup.cram" in set(manifest["path"])
+    assert "results/mapping/samtools/NA12878_T.dedup.cram" in set(manifest["path"])
     from dnaseq.core.manifest import verify
 
     assert verify(tmp_path / "results/manifest.tsv") == []

@@ -74,7 +74,7 @@ def test_vep_annotates_known_coding_variants_with_hgvs(vep_run):
 
     coding = coding_truth_variants(GFF3, SIM01_TRUTH)
     assert len(coding) >= 3
-    with pysam.VariantFile(str(vep_run / "results/annotated/bcftools/SIM01.vcf.gz")) as vcf:
+    with pysam.VariantFile(str(vep_run / "results/annotated/vep/bcftools/SIM01.vcf.gz")) as vcf:
         fields = csq_fields(vcf)
         for name in ("Consequence", "SYMBOL", "Gene", "Feature", "HGVSc", "HGVSp"):
             assert name in fields
@@ -105,8 +105,8 @@ def test_vep_and_snpeff_agree_on_tmb_consequences(vep_run, demo_run):
             return {(r.chrom, r.pos, r.ref, r.alts[0]) for r in vcf
                     if effects_of(r, index) & wanted}  # fmt: skip
 
-    by_vep = selected(vep_run / "results/annotated/bcftools/SIM01.vcf.gz", csq=True)
-    by_snpeff = selected(demo_run / "results/annotated/bcftools/SIM01.vcf.gz", csq=False)
+    by_vep = selected(vep_run / "results/annotated/vep/bcftools/SIM01.vcf.gz", csq=True)
+    by_snpeff = selected(demo_run / "results/annotated/snpeff/bcftools/SIM01.vcf.gz", csq=False)
     assert by_vep and by_vep == by_snpeff
 
 

@@ -349,7 +349,7 @@ def test_deep_check_stops_unit_before_alignment(tmp_path):
     bad.write_bytes(data[: len(data) // 2])
     units.loc[0, "fq2"] = str(bad)
     cfg = make_config(tmp_path, {"annotation": {"tool": "none"}}, units=units)
-    targets = [f"results/mapping/{s}.dedup.bam" for s in ("NA12878", "SIM01")]
+    targets = [f"results/mapping/samtools/{s}.dedup.bam" for s in ("NA12878", "SIM01")]
     proc = snakemake(tmp_path, cfg, "--keep-going", *targets)
     assert proc.returncode != 0
     log = (tmp_path / "logs/preflight/fastq_pair/NA12878.C0D8DACXX.1.log").read_text()
@@ -357,7 +357,7 @@ def test_deep_check_stops_unit_before_alignment(tmp_path):
     assert not (tmp_path / "results/qc/fastp/NA12878.C0D8DACXX.1.fastp.json").exists()
     assert not list((tmp_path / "results/mapping").glob("NA12878.*"))
     # the other sample's units went through
-    assert (tmp_path / "results/mapping/SIM01.dedup.bam").exists()
+    assert (tmp_path / "results/mapping/samtools/SIM01.dedup.bam").exists()
 
 
 def test_deep_check_build_mismatch_of_truth(tmp_path):

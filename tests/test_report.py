@@ -47,9 +47,9 @@ def test_every_report_matches_its_calls(demo_run, name):
     data = report_data(demo_run, name)
     somatic = data["kind"] == "somatic"
     if somatic:
-        vcf = demo_run / f"results/somatic/annotated/ensemble/{name}.vcf.gz"
+        vcf = demo_run / f"results/somatic/annotated/snpeff/ensemble/{name}.vcf.gz"
     else:
-        vcf = demo_run / f"results/annotated/{data['caller']}/{name}.vcf.gz"
+        vcf = demo_run / f"results/annotated/snpeff/{data['caller']}/{name}.vcf.gz"
     panel = data["sample"].startswith("NA12878_")
     targets = (
         variants.read_targets(demo_run / "results/reference/panel_targets.merged.bed", 50)

@@ -231,7 +231,7 @@ def test_duplicated_sample_stands_out(tmp_path):
     # the BAMs and VCFs already written must not look final: both samples are marked
     for sample in ("SIM01", "SIM02"):
         marker = (tmp_path / f"results/FAILED/{sample}.identity.txt").read_text()
-        assert f"FAILED: {sample}" in marker and f"mapping/{sample}.dedup.bam" in marker
+        assert f"FAILED: {sample}" in marker and f"mapping/samtools/{sample}.dedup.bam" in marker
 
 
 def test_matching_identities_pass(tmp_path):
@@ -269,7 +269,7 @@ def _kill_while_a_job_is_writing(proc: subprocess.Popen, workdir: Path) -> None:
     deadline = time.time() + 300
     while True:
         assert proc.poll() is None and time.time() < deadline, "run ended before the kill"
-        if list((workdir / "results/mapping").glob("*.dedup.bam")):
+        if list((workdir / "results/mapping").glob("*/*.dedup.bam")):
             os.killpg(proc.pid, signal.SIGSTOP)
             if incomplete.is_dir() and list(incomplete.iterdir()):
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -149,7 +149,7 @@ def slurm_run(local_slurm, tmp_path_factory):
             first.wait(timeout=1800)
     files = [*workdir.glob("results/**/*.bam"), *workdir.glob("results/**/*.fastq.gz")]
     damaged = [str(f) for f in files if not intact(f)]
-    without_bam = [s for s in SAMPLES if not (workdir / f"results/mapping/{s}.dedup.bam").exists()]
+    without_bam = [s for s in SAMPLES if not (workdir / f"results/mapping/samtools/{s}.dedup.bam").exists()]
     second = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(), check=False)
     return {
         "workdir": workdir,
@@ -183,7 +183,7 @@ def test_rerun_with_same_command_completes_through_slurm_equal_to_local(slurm_ru
     assert slurm_run["second_rc"] == 0, out[-4000:]
     workdir = slurm_run["workdir"]
     for sample in slurm_run["without_bam_after_cancel"]:
-        assert intact(workdir / f"results/mapping/{sample}.dedup.bam")
+        assert intact(workdir / f"results/mapping/samtools/{sample}.dedup.bam")
     submitted = set(re.findall(r"SLURM jobid (\d+)", slurm_run["first_out"] + out))
     assert len(submitted) > 10, "jobs must be submitted to SLURM"
     known = queue()

@@ -272,7 +272,7 @@ def test_tmb_json(demo_run):
 def test_panel_coverage_agrees_with_samtools_depth(demo_run):
     table = pd.read_csv(demo_run / "results/qc/panel/NA12878_T.per_target.tsv", sep="\t")
     assert len(table) == 22
-    bam = demo_run / "results/mapping/NA12878_T.dedup.bam"
+    bam = demo_run / "results/mapping/samtools/NA12878_T.dedup.bam"
     for row in table.iloc[::5].itertuples():
         out = subprocess.run(
             [
@@ -366,9 +366,9 @@ def test_mutect2_paired_and_tumour_only(mutect2_commands):
     m2 = re.findall(r"gatk .*Mutect2 .*", mutect2_commands)
     assert len(m2) == 2
     paired = next(c for c in m2 if "-normal NA12878_N" in c)
-    assert "-I results/mapping/NA12878_T.dedup.bam -I results/mapping/NA12878_N.dedup.bam" in paired
+    assert "-I results/mapping/samtools/NA12878_T.dedup.bam -I results/mapping/samtools/NA12878_N.dedup.bam" in paired
     tumor_only = next(c for c in m2 if "-normal NA12878_N" not in c)
-    assert "-I results/mapping/NA12878_N.dedup.bam" not in tumor_only
+    assert "-I results/mapping/samtools/NA12878_N.dedup.bam" not in tumor_only
     for cmd in m2:
         assert "--germline-resource" in cmd and "--panel-of-normals" in cmd
         assert "-L results/somatic/targets.padded.bed" in cmd
@@ -382,8 +382,8 @@ def test_mutect2_filtering_chain(mutect2_commands):
     )
     pileups = re.findall(r"GetPileupSummaries -I (\S+)", mutect2_commands)
     assert sorted(pileups) == [
-        "results/mapping/NA12878_N.dedup.bam",
-        "results/mapping/NA12878_T.dedup.bam",
+        "results/mapping/samtools/NA12878_N.dedup.bam",
+        "results/mapping/samtools/NA12878_T.dedup.bam",
     ]
     assert "-matched results/somatic/contamination/NA12878_N.pileups.table" in mutect2_commands
     filt = [
@@ -404,4 +404,4 @@ def test_msisensor_pro_paired(mutect2_commands):
     assert "msisensor-pro scan -d results/reference/genome.fa" in mutect2_commands
     msi = re.findall(r"msisensor-pro msi .*", mutect2_commands)
     assert len(msi) == 1
-    assert "-n results/mapping/NA12878_N.dedup.bam -t results/mapping/NA12878_T.dedup.bam" in msi[0]
+    assert "-n results/mapping/samtools/NA12878_N.dedup.bam -t results/mapping/samtools/NA12878_T.dedup.bam" in msi[0]

@@ -1,6 +1,5 @@
 # Config and sheet loading, and the registration helpers every module uses. Paths come from the
-# layout (dnaseq.core.layout, `L` here); each stage's own helpers live in its module; the logic
-# lives in the `dnaseq` package (scripts/dnaseq/, installed into the virtualenv by `make setup`).
+# layout (dnaseq.core.layout, `L` here); each stage's own helpers live in its module.
 import json
 import os
 import re
@@ -13,7 +12,6 @@ from snakemake.io import apply_wildcards
 from snakemake.logging import logger
 from snakemake.utils import validate
 
-# This workflow's own folder (also when it runs as a module of a deployed workflow).
 WORKFLOW_DIR = Path(str(workflow.current_basedir)).parents[1]
 try:
     import dnaseq
@@ -92,12 +90,6 @@ wildcard_constraints:
 def unit_fastqs(wildcards):
     u = units.loc[(wildcards.sample, wildcards.unit)]
     return {"r1": u["fq1"], "r2": u["fq2"]}
-
-
-def purity_of(sample):
-    """Tumour purity from the sample sheet (column `purity`), or None."""
-    value = sheets.column_values(samples, "purity", "")[sample]
-    return float(value) if value else None
 
 
 # ---------------------------------------------------------------- registration

@@ -46,6 +46,12 @@ def pair_check(wildcards):
     return checks
 
 
+def purity_of(sample):
+    """Tumour purity from the sample sheet (column `purity`), or None."""
+    value = sheets.column_values(samples, "purity", "")[sample]
+    return float(value) if value else None
+
+
 def ensemble_active():
     return config["somatic"]["ensemble"]["enabled"] and len(config["somatic"]["callers"]) >= 2
 
