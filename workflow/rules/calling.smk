@@ -9,10 +9,11 @@ def caller_filters(caller):
     return sheets.soft_filter_command(config["calling"][caller].get("filters", []))
 
 
-def register_germline_caller(name, env):
-    """A caller of calling.callers: its version is recorded when the run uses it."""
+def register_germline_caller(name, env, probes=None):
+    """A caller of calling.callers: its env's tool versions are recorded when the run uses it
+    (probes: tool -> version command, for an env dnaseq.core.versions does not know)."""
     if name in CALLERS:
-        register_envs(env)
+        register_envs(env, probes=probes)
 
 
 rule gather_calls:

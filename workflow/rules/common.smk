@@ -22,15 +22,8 @@ except ImportError as err:
         f"The workflow's Python package is not installed ({err}): run `make setup`, or "
         f"`pip install -e {WORKFLOW_DIR}` in the environment that runs Snakemake."
     ) from None
-# planning (this process) and the jobs must run the same code
-_own_version = re.search(
-    r'__version__ = "([^"]+)"', Path(WORKFLOW_DIR, "scripts/dnaseq/__init__.py").read_text()
-).group(1)
-if dnaseq.__version__ != _own_version:
-    raise WorkflowError(
-        f"The installed dnaseq package ({dnaseq.__version__}, {Path(dnaseq.__file__).parent}) "
-        f"is not this workflow's ({_own_version}): run `pip install -e {WORKFLOW_DIR}`."
-    )
+if dnaseq.version_mismatch(WORKFLOW_DIR):
+    raise WorkflowError(dnaseq.version_mismatch(WORKFLOW_DIR))
 
 CONFIG_SCHEMA = load_schema(WORKFLOW_DIR / "workflow" / "schemas" / "config.schema.yaml")
 # Jobs run the package's steps (`python -m dnaseq.steps <step> ...`) from this workflow's folder,
@@ -100,12 +93,13 @@ def unit_fastqs(wildcards):
 DELIVERABLES = []
 MULTIQC_INPUTS = []
 ENVS = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "python", "multiqc"]
+ENV_PROBES = {}
 SOMATIC_CALLERS = {}  # caller -> True when its calls go through the shared evidence step
 
 
 def plain_path(path):
     """A rule's path as written in the rule: with a default storage provider Snakemake gives
-    rules.X.output as storage objects whose names carry the local storage prefix."""
+    rules.<name>.output as storage objects whose names carry the local storage prefix."""
     if getattr(path, "is_storage", False):
         query = path.storage_object.query
         prefix = workflow.storage_settings.default_storage_prefix or ""
@@ -136,15 +130,18 @@ def to_multiqc(patterns, *runs, **values):
     MULTIQC_INPUTS.extend(outputs(patterns, *runs, **values))
 
 
-def register_envs(*names):
+def register_envs(*names, probes=None):
+    """Conda envs of this run (envs/<name>.yaml); probes: tool -> version command of an env
+    that dnaseq.core.versions does not know."""
     ENVS.extend(n for n in names if n not in ENVS)
+    ENV_PROBES.update({n: probes for n in names if probes})
 
 
-def register_somatic_caller(name, env=None, shared_evidence=False):
+def register_somatic_caller(name, env=None, shared_evidence=False, probes=None):
     """A somatic caller of somatic.callers: its final VCF is L.somatic.vcf with caller=name,
     written by its own rules, or by the shared gather + evidence steps from its chunk VCFs
     (L.somatic.chunk_vcf) when shared_evidence is set."""
     if name in config["somatic"]["callers"] and TUMORS:
         SOMATIC_CALLERS[name] = shared_evidence
         if env:
-            register_envs(env)
+            register_envs(env, probes=probes)

@@ -31,12 +31,12 @@ def manifest_entries():
 
 # included last: every module has registered its conda envs by now, whose tool versions go into
 # provenance and MultiQC
-to_multiqc(rules.report_tool_versions.output, env=ENVS)
+to_multiqc(L.qc.versions, env=ENVS)
 
 
 rule write_provenance:
     input:
-        config=rules.write_resolved_config.output[0],
+        config=L.preflight.config_json,
         reference=config["reference"]["fasta"],
         # redone whenever the reference is (by content: see prepare_reference), so that
         # provenance.json and manifest.tsv can never name different reference checksums
@@ -70,7 +70,7 @@ rule write_manifest:
     input:
         inputs=run_input_files(),
         deliverables=lambda w: list(dict.fromkeys(DELIVERABLES)),
-        identity_ok=rules.gate_identity.output[0],
+        identity_ok=L.identity.identity_ok,
     output:
         L.provenance.manifest,
     log:

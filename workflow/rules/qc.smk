@@ -140,7 +140,7 @@ rule report_tool_versions:
     resources:
         **resources_for("report_tool_versions"),
     params:
-        commands=lambda w: versions.version_shell(w.env),
+        commands=lambda w: versions.version_shell(w.env, ENV_PROBES.get(w.env)),
     message:
         "Asking the {wildcards.env} environment's tools for their versions"
     shell:

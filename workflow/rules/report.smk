@@ -53,9 +53,9 @@ def report_coverage_inputs(sample):
     SV calls (germline samples) and copy number (panel samples) when those run."""
     wanted = {"verdict": L.qc.verdict, "stats": L.qc.stats, "region_dist": L.qc.mosdepth_region_dist}
     if sample in PANEL_SAMPLES:
-        panel = L.panel_coverage
-        wanted |= {"region_dist": panel.region_dist, "per_gene": panel.per_gene}
-        wanted["low_coverage"] = panel.low_coverage
+        wanted["region_dist"] = L.panel_coverage.region_dist
+        wanted["per_gene"] = L.panel_coverage.per_gene
+        wanted["low_coverage"] = L.panel_coverage.low_coverage
     if sample in SV_SAMPLES:
         wanted["sv"] = L.sv.vcf
     if sample in CNV_SAMPLES:
@@ -104,11 +104,10 @@ def report_files(name, **page):
 
 
 def report_shared_inputs():
-    identity = L.identity
     files = {
-        "concordance": identity.concordance,
-        "sex_check": identity.sex_check,
-        "identity_ok": identity.identity_ok,
+        "concordance": L.identity.concordance,
+        "sex_check": L.identity.sex_check,
+        "identity_ok": L.identity.identity_ok,
         "provenance": L.provenance.json,
     }
     if config["report"]["transcripts"]:

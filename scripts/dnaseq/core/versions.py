@@ -58,12 +58,15 @@ ENV_TOOLS: dict[str, dict[str, str]] = {
 VERSION_PATTERN = r"[0-9]+\.[0-9]+(\.[0-9]+)*([.-]?[a-z0-9]+)?"
 
 
-def version_shell(env: str) -> str:
-    """A shell command list printing `tool: "version"` YAML lines for every tool of `env`."""
-    if env not in ENV_TOOLS:
+def version_shell(env: str, probes: dict[str, str] | None = None) -> str:
+    """A shell command list printing `tool: "version"` YAML lines for every tool of `env`.
+    probes (tool -> command): an env's own commands, given by the module that registers it
+    (register_envs in common.smk) instead of the table above."""
+    tools = probes or ENV_TOOLS.get(env)
+    if not tools:
         raise KeyError(f"no version commands known for conda env {env!r}")
     lines = []
-    for tool, command in ENV_TOOLS[env].items():
+    for tool, command in tools.items():
         probe = f"({command}) 2>&1 | grep -oE '{VERSION_PATTERN}' | head -n 1"
         lines.append(f'printf \'%s: "%s"\\n\' {tool} "$({probe})"')
     return "; ".join(lines)
