@@ -119,7 +119,9 @@ def test_picard_markdup_selectable(tmp_path):
     out = snakemake(tmp_path, cfg, "-n", "-p", check=True).stdout
     # a sample's lanes go straight into MarkDuplicates (no merged BAM on disk), then the index
     lanes = "-I results/mapping/SIM01/L001.sorted.bam -I results/mapping/SIM01/L002.sorted.bam"
-    assert re.search(rf"picard -Xmx\d+m MarkDuplicates {lanes} -O results/mapping/picard/SIM01", out)
+    assert re.search(
+        rf"picard -Xmx\d+m MarkDuplicates {lanes} -O results/mapping/picard/SIM01", out
+    )
     bam = "results/mapping/picard/SIM01.dedup.bam"
     assert f"samtools index {bam} {bam}.bai" in out
     assert "samtools markdup" not in out

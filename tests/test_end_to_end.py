@@ -92,7 +92,9 @@ def test_inserted_coding_variants_are_annotated_by_snpeff(demo_run, caller):
     )
     assert len(coding) >= 3, "the simulated scenario must carry coding variants"
     annotated = {}
-    with pysam.VariantFile(str(demo_run / f"results/annotated/snpeff/{caller}/SIM01.vcf.gz")) as vcf:
+    with pysam.VariantFile(
+        str(demo_run / f"results/annotated/snpeff/{caller}/SIM01.vcf.gz")
+    ) as vcf:
         assert "ANN" in vcf.header.info
         for rec in vcf:
             annotated[(rec.chrom, rec.pos, rec.ref, rec.alts[0])] = rec.info.get("ANN")

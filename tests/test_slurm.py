@@ -149,7 +149,9 @@ def slurm_run(local_slurm, tmp_path_factory):
             first.wait(timeout=1800)
     files = [*workdir.glob("results/**/*.bam"), *workdir.glob("results/**/*.fastq.gz")]
     damaged = [str(f) for f in files if not intact(f)]
-    without_bam = [s for s in SAMPLES if not (workdir / f"results/mapping/samtools/{s}.dedup.bam").exists()]
+    without_bam = [
+        s for s in SAMPLES if not (workdir / f"results/mapping/samtools/{s}.dedup.bam").exists()
+    ]
     second = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(), check=False)
     return {
         "workdir": workdir,

@@ -366,7 +366,8 @@ def test_mutect2_paired_and_tumour_only(mutect2_commands):
     m2 = re.findall(r"gatk .*Mutect2 .*", mutect2_commands)
     assert len(m2) == 2
     paired = next(c for c in m2 if "-normal NA12878_N" in c)
-    assert "-I results/mapping/samtools/NA12878_T.dedup.bam -I results/mapping/samtools/NA12878_N.dedup.bam" in paired
+    bams = "results/mapping/samtools/NA12878_{}.dedup.bam"
+    assert f"-I {bams.format('T')} -I {bams.format('N')}" in paired
     tumor_only = next(c for c in m2 if "-normal NA12878_N" not in c)
     assert "-I results/mapping/samtools/NA12878_N.dedup.bam" not in tumor_only
     for cmd in m2:
@@ -404,4 +405,5 @@ def test_msisensor_pro_paired(mutect2_commands):
     assert "msisensor-pro scan -d results/reference/genome.fa" in mutect2_commands
     msi = re.findall(r"msisensor-pro msi .*", mutect2_commands)
     assert len(msi) == 1
-    assert "-n results/mapping/samtools/NA12878_N.dedup.bam -t results/mapping/samtools/NA12878_T.dedup.bam" in msi[0]
+    bams = "results/mapping/samtools/NA12878_{}.dedup.bam"
+    assert f"-n {bams.format('N')} -t {bams.format('T')}" in msi[0]

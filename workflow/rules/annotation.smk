@@ -4,40 +4,18 @@
 # own name (results/annotated/<tool>/); annotation.tool picks the one later stages read
 # (L.annotated_vcf) and `none` skips annotation.
 
+
+include: "helpers/annotation.smk"
+
+
 SNPEFF = config["annotation"]["snpeff"]
 VEP = config["annotation"]["vep"]
 SOMATIC_CALLER_PATTERN = "|".join(somatic_outputs()) or "NO_SOMATIC_CALLERS"
 # VEP reads either an offline cache (vep.cache_dir) or, with vep.gff set, a GFF3 + the reference
 # (no cache: full HGVS from the run's own sequence), sorted, bgzipped and indexed once.
-VEP_SOURCE = [L.annotation.vep_gff_tbi] if VEP["gff"] else [VEP["cache_dir"]] if VEP["cache_dir"] else []
-
-
-def annotation_active():
-    return config["annotation"]["tool"] != "none"
-
-
-def annotation_gff():
-    """The annotator's GFF3 (snpeff.gff3 or vep.gff), whose gene names the SV merge and the
-    reports use; None when the annotator has none."""
-    tool = config["annotation"]["tool"]
-    gff = config["annotation"].get(tool, {}).get("gff3" if tool == "snpeff" else "gff", "")
-    return gff or None
-
-
-def vep_source_args(wildcards, input):
-    """VEP's annotation source options: GFF mode or offline cache mode."""
-    if VEP["gff"]:
-        return f"--gff {L.annotation.vep_gff}"
-    return (
-        f"--offline --cache --dir_cache {shlex.quote(input.source[0])}"
-        f" --cache_version {VEP['cache_version']} --species {shlex.quote(VEP['species'])}"
-        f" --assembly {shlex.quote(VEP['assembly'])}"
-    )
-
-
-def annotated(tool, key):
-    """A path pattern of this stage with one annotator's name filled in."""
-    return layout.partial(L.annotation[key], annotator=tool)
+VEP_SOURCE = (
+    [L.annotation.vep_gff_tbi] if VEP["gff"] else [VEP["cache_dir"]] if VEP["cache_dir"] else []
+)
 
 
 rule build_snpeff_db:

@@ -4,16 +4,7 @@
 # multi-allelics, decompose complex alleles).
 
 
-def caller_filters(caller):
-    """The soft-filter pipe step of a caller, from config calling.<caller>.filters."""
-    return sheets.soft_filter_command(config["calling"][caller].get("filters", []))
-
-
-def register_germline_caller(name, env, probes=None):
-    """A caller of calling.callers: its env's tool versions are recorded when the run uses it
-    (probes: tool -> version command, for an env dnaseq.core.versions does not know)."""
-    if name in CALLERS:
-        register_envs(env, probes=probes)
+include: "helpers/calling.smk"
 
 
 rule gather_calls:

@@ -3,14 +3,6 @@
 # per variant type with VariantFiltration, then one chunk VCF per sample for the shared gather.
 
 
-def gatk_filter_args(vtype):
-    """VariantFiltration arguments for one variant type, from config calling.gatk.filters."""
-    return " ".join(
-        f"--filter-name {f['name']} --filter-expression '{f['expression']}'"
-        for f in config["calling"]["gatk"]["filters"][vtype]
-    )
-
-
 rule call_gvcf_haplotypecaller:
     input:
         **L.gated_alignment(),

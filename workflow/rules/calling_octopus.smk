@@ -37,7 +37,7 @@ rule call_variants_octopus:
         "  octopus -R {input.ref} -I {input.bam} --regions-file {params.work}/padded.bed"
         "   --threads {threads} --temp-directory-prefix {params.work}/octopus-temp --annotations AD"
         "   {params.extra} -o {params.work}/raw.vcf.gz"
-        # AD: Octopus leaves L.reference.fasta empty on hom-alt calls (dnaseq.steps.fill_ref_depth)
+        # AD: Octopus leaves REF empty on hom-alt calls (dnaseq.steps.fill_ref_depth)
         "  && bcftools view -T {input.regions} {params.work}/raw.vcf.gz -Ov"
         "  | python -m dnaseq.steps fill-ref-depth;"
         # an empty chunk (more chunks than territory): a VCF with the header only

@@ -22,7 +22,7 @@ rule prepare_fingerprint_sites:
         "Preparing the fingerprint sites for genotyping"
     shell:
         # `bcftools call -C alleles` wants the alleles as a tab-delimited targets file
-        "(bcftools query -f '%CHROM\\t%POS\\t%L.reference.fasta,%ALT\\n' {input} | bgzip -c > {output.tsv}"
+        "(bcftools query -f '%CHROM\\t%POS\\t%REF,%ALT\\n' {input} | bgzip -c > {output.tsv}"
         " && tabix -f -s1 -b2 -e2 {output.tsv}) 2> {log}"
 
 

@@ -5,22 +5,11 @@
 # later tool reads: L.analysis_bam) are BAM or CRAM (mapping.output_format: CRAM is about half
 # the size, reference MD5s in the header, read with the run's reference, never fetched).
 
+
+include: "helpers/mapping.smk"
+
+
 register_envs(config["mapping"]["markdup"])
-
-
-def unit_bams(wildcards):
-    """A sample's per-unit alignments, merged by its duplicate-marking job."""
-    return outputs(L.mapping.unit_bam, sample=[wildcards.sample], unit=UNITS_OF[wildcards.sample])
-
-
-def unit_read_group(wildcards):
-    u = units.loc[(wildcards.sample, wildcards.unit)].to_dict()
-    return sheets.read_group({k: v for k, v in u.items() if isinstance(v, str)})
-
-
-def working_bam(path):
-    """A BAM that only feeds the CRAM conversion (temporary) when the output format is CRAM."""
-    return temp(path) if L.cram else path
 
 
 rule map_reads_bwa:

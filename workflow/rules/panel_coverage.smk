@@ -2,12 +2,7 @@
 # per-gene depth, % bases >= thresholds, low-coverage targets, on-target rate, Picard HsMetrics.
 
 
-
-def panel_thresholds():
-    """Depths for `mosdepth --thresholds`: the reporting ones plus the TMB minimum depth."""
-    depths = set(config["somatic"]["coverage"]["thresholds"])
-    depths.add(config["somatic"]["tmb"]["min_depth"])
-    return sorted(depths)
+include: "helpers/panel_coverage.smk"
 
 
 rule merge_panel_targets:

@@ -3,9 +3,7 @@
 # Nothing downstream starts for a unit or for calling until its check has passed.
 
 
-def reference_checked_inputs():
-    """Every input file checked against the reference contigs by check_reference_inputs."""
-    return [i.path for i in preflight.checked_inputs(config, CONFIG_SCHEMA)]
+include: "helpers/preflight.smk"
 
 
 rule write_resolved_config:

@@ -1,32 +1,16 @@
 # Provenance and integrity: what produced the results (versions, config, reference checksum),
 # and a SHA-256 manifest of every input and deliverable that `dnaseq manifest verify` checks.
 
+
+include: "helpers/provenance.smk"
+
+
 from datetime import UTC, datetime
 
 import snakemake
 
 WORKFLOW_VERSION = provenance.workflow_version(WORKFLOW_DIR)
 STARTED_UTC = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def run_inputs():
-    """Every input file of the run: the FASTQs and every file the config names (the schema
-    marks them, see dnaseq.core.config_inputs), each once."""
-    files = list(units["fq1"]) + list(units["fq2"])
-    files += [i.path for i in config_inputs(config, CONFIG_SCHEMA) if i.kind != "dir"]
-    return list(dict.fromkeys(files))
-
-
-def run_input_files():
-    """run_inputs() as job inputs: the sheets are read where Snakemake starts, so with remote
-    storage they stay local files (local())."""
-    sheets_ = {config["samples"], config["units"]}
-    return [local(f) if REMOTE_STORAGE and f in sheets_ else f for f in run_inputs()]
-
-
-def manifest_entries():
-    """Every path the manifest records: inputs first, then deliverables."""
-    return [*run_inputs(), *dict.fromkeys(DELIVERABLES)]
 
 
 # included last: every module has registered its conda envs by now, whose tool versions go into

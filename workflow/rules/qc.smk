@@ -81,9 +81,7 @@ rule coverage_mosdepth:
 
 rule evaluate_sample_qc:
     input:
-        fastp=lambda w: outputs(
-            L.trimming.fastp_json, sample=[w.sample], unit=UNITS_OF[w.sample]
-        ),
+        fastp=lambda w: outputs(L.trimming.fastp_json, sample=[w.sample], unit=UNITS_OF[w.sample]),
         flagstat=rules.flagstat_alignments_samtools.output.flagstat,
         mosdepth=rules.coverage_mosdepth.output.summary,
     output:

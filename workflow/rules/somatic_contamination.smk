@@ -28,9 +28,7 @@ rule get_pileup_summaries:
 rule calculate_contamination:
     input:
         tumor=layout.partial(L.somatic.pileups, sample="{tumor}"),
-        normal=lambda w: (
-            outputs(L.somatic.pileups, sample=[normal_of(w)]) if normal_of(w) else []
-        ),
+        normal=lambda w: (outputs(L.somatic.pileups, sample=[normal_of(w)]) if normal_of(w) else []),
     output:
         table=L.somatic.contamination,
         segments=L.somatic.segments,

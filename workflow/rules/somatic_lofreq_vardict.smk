@@ -6,20 +6,6 @@
 SOMATIC_CHUNKS = [f"{i:04d}" for i in range(config["somatic"]["scatter"])]
 
 
-def pon_normals():
-    """Normals that go into the workflow-built panel of normals (none when a stored PoN is set)."""
-    if config["somatic"]["panel_of_normals"] or not config["somatic"]["tumor_only"]["build_pon"]:
-        return []
-    return [s for s in SAMPLES if TYPES[s] == "normal"]
-
-
-def tumor_only_pon():
-    """The PoN tumour-only filtering uses: the stored one, or the one built from the normals."""
-    if config["somatic"]["panel_of_normals"]:
-        return config["somatic"]["panel_of_normals"]
-    return L.somatic.pon if pon_normals() else []
-
-
 rule lofreq_indel_qualities:
     input:
         **L.gated_alignment(),

@@ -465,7 +465,7 @@ def markdown_table() -> str:
 
 
 def all_patterns() -> dict[str, str]:
-    """"stage.name" -> pattern, every results/ path of the workflow."""
+    """ "stage.name" -> pattern, every results/ path of the workflow."""
     return {f"{s}.{k}": p for s, stage in STAGES.items() for k, p in stage.paths.items()}
 
 

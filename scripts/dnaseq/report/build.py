@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     if args.fhir:
-        # from the JSON as written, exactly what the fhir-bundle step would read
+        # from the JSON as written: the bundle encodes exactly what the report JSON holds
         report = json.loads(args.json.read_text())
         return fhir.write_bundle(report, json.loads(args.fhir_settings), args.fhir, str(args.json))
     return 0

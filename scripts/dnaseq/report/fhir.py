@@ -12,7 +12,6 @@ before it is written; an invalid bundle fails the job.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import uuid
@@ -298,19 +297,9 @@ def validate(data: dict) -> None:
         raise ValueError("; ".join(sorted(set(problems))))
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--report", type=Path, required=True, help="report JSON (clinical-report)")
-    p.add_argument("--settings", required=True, help="JSON: the config's report.fhir section")
-    p.add_argument("--output", type=Path, required=True)
-    args = p.parse_args(argv)
-    report = json.loads(args.report.read_text())
-    return write_bundle(report, json.loads(args.settings), args.output, str(args.report))
-
-
 def write_bundle(report: dict, settings: dict, output: Path, source: str) -> int:
     """Build, validate and write the bundle of one report; 1 (nothing written) when invalid.
-    Called by the clinical-report step (same job) and by the fhir-bundle step."""
+    Called by the clinical-report step, in the same job as the report it encodes."""
     try:
         data = bundle(report, settings)
         validate(data)
@@ -322,7 +311,3 @@ def write_bundle(report: dict, settings: dict, output: Path, source: str) -> int
         f"{report['report_id']}: FHIR bundle with {len(data['entry'])} resources", file=sys.stderr
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -25,7 +25,6 @@ STEPS = {
     "qc-gate": "dnaseq.steps.qc_gate",
     "clinical-report": "dnaseq.report.build",
     "transcript-genes": "dnaseq.report.variants:transcript_genes_main",
-    "fhir-bundle": "dnaseq.report.fhir",
     "report-index": "dnaseq.report.registry:index_main",
     "registry": "dnaseq.report.registry:registry_main",
     "sv-merge": "dnaseq.steps.sv_merge",
