@@ -19,6 +19,11 @@ from conftest import make_config, snakemake, units_table
             {"validation": {"OTHER": {"truth_vcf": "x.vcf.gz"}}},
             "'confident_bed' is a required property",
         ),
+        # a caller the run does not run: refused at start-up, not a missing-input error later
+        (
+            {"somatic": {"callers": ["lofreq", "vardict"], "tmb": {"caller": "freebayes"}}},
+            "somatic.tmb.caller 'freebayes' is not one of the somatic call sets",
+        ),
     ],
 )
 def test_config_schema_rejects(tmp_path, overrides, message):

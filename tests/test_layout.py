@@ -20,7 +20,8 @@ from conftest import REPO, make_config, tool_env
 from dnaseq.core import layout
 
 RULES = REPO / "workflow" / "rules"
-MODULES = sorted(RULES.glob("*.smk"))
+# every Snakefile module: one or more per stage, each stage's input functions in helpers/
+MODULES = sorted([*RULES.glob("*.smk"), *RULES.glob("helpers/*.smk")])
 # modules that belong to no stage: config/sheet loading and registration, compute resources
 SHARED_MODULES = {"common.smk", "resources.smk"}
 
@@ -36,6 +37,10 @@ def string_literals(path: Path) -> list[tuple[int, str]]:
         elif getattr(tokenize, "FSTRING_START", None) == tok.type:
             found.append((tok.start[0], next(tokens).string))
     return found
+
+
+def name_of(path: Path) -> str:
+    return str(path.relative_to(RULES))
 
 
 def stage_of(module: str) -> str:
@@ -130,10 +135,15 @@ def test_common_smk_is_config_loading_and_registration_only():
 
 def test_every_module_belongs_to_one_stage_and_is_included():
     snakefile = (REPO / "Snakefile").read_text()
+    modules_text = "".join(p.read_text() for p in RULES.glob("*.smk"))
     for path in MODULES:
-        assert f'include: "workflow/rules/{path.name}"' in snakefile, path.name
-        if path.name not in SHARED_MODULES:
-            stage_of(path.name)
+        name = name_of(path)
+        if name.startswith("helpers/"):
+            assert f'include: "{name}"' in modules_text, f"{name} is included by no module"
+        else:
+            assert f'include: "workflow/rules/{name}"' in snakefile, name
+        if name not in SHARED_MODULES:
+            stage_of(name)
 
 
 def references(text: str) -> set[str]:
@@ -151,9 +161,9 @@ def test_stages_read_only_what_they_declare_they_take():
     used: dict[str, set[str]] = {name: set() for name in layout.STAGES}
     problems = []
     for path in MODULES:
-        if path.name in SHARED_MODULES:
+        if name_of(path) in SHARED_MODULES:
             continue
-        stage = stage_of(path.name)
+        stage = stage_of(name_of(path))
         takes = set(layout.STAGES[stage].takes)
         for ref in sorted(references(path.read_text())):
             if ref.endswith("()"):
@@ -187,10 +197,10 @@ def test_rules_x_output_only_within_a_stage():
     owner = {}
     for path in MODULES:
         for name in rule_names(path.read_text()):
-            owner[name] = "shared" if path.name in SHARED_MODULES else stage_of(path.name)
+            owner[name] = "shared" if name_of(path) in SHARED_MODULES else stage_of(name_of(path))
     problems = []
     for path in MODULES:
-        stage = "shared" if path.name in SHARED_MODULES else stage_of(path.name)
+        stage = "shared" if name_of(path) in SHARED_MODULES else stage_of(name_of(path))
         code = "\n".join(line.split("#")[0] for line in path.read_text().splitlines())
         for ref in set(re.findall(r"\brules\.(\w+)", code)):
             if owner.get(ref) != stage:
@@ -290,10 +300,12 @@ def test_a_new_caller_touches_three_places(tmp_path):
     (with their registration), their schema entries and their include lines, nothing else; a
     dry run plans them through every later stage and a real run calls with the new one."""
     copy = tmp_path / "workflow-copy"
+    copy.mkdir()
     for part in ("Snakefile", "workflow", "envs", "config", "scripts"):
         src = REPO / part
         if src.is_dir():
-            shutil.copytree(src, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+            shutil.copytree(src, copy / part, ignore=ignore)
         else:
             shutil.copy2(src, copy / part)
     touched = add_dummy_callers(copy)
@@ -311,7 +323,7 @@ def test_a_new_caller_touches_three_places(tmp_path):
         work,
         {
             "calling": {"callers": ["dummy", "bcftools"], "scatter": 2},
-            "somatic": {"callers": ["dummy", "lofreq"]},
+            "somatic": {"callers": ["dummy", "lofreq"], "tmb": {"caller": "dummy"}},
             "report": {"germline_caller": "dummy"},
         },
     )
@@ -320,11 +332,13 @@ def test_a_new_caller_touches_three_places(tmp_path):
     dry = subprocess.run(
         [*base, "-n", "-p"], capture_output=True, text=True, env=tool_env(), check=False
     )
-    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert dry.returncode == 0, (dry.stdout + dry.stderr)[-3000:]
     out = dry.stdout
     counts = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", out, flags=re.M)}
     assert counts["call_variants_dummy"] == 4 * 2  # germline/normal samples x chunks
-    assert counts["call_somatic_dummy"] == 2  # the tumour, paired and tumour-only
+    scatter = yaml.safe_load(cfg.read_text())["somatic"]["scatter"]
+    assert counts["call_somatic_dummy"] == 2 * scatter  # paired and tumour-only, per chunk
+    assert counts["somatic_evidence"] == 2 * 2  # dummy and lofreq through the shared step
     assert "results/calls/dummy/chunks/SIM01/0001.vcf.gz" in out
     assert "--calls dummy=results/somatic/dummy/NA12878_T.paired.vcf.gz" in out  # ensemble
     assert "results/annotated/snpeff/dummy/SIM01.vcf.gz" in out
@@ -334,7 +348,7 @@ def test_a_new_caller_touches_three_places(tmp_path):
     real = subprocess.run(
         [*base, target], capture_output=True, text=True, env=tool_env(), check=False
     )
-    assert real.returncode == 0, real.stderr[-3000:]
+    assert real.returncode == 0, (real.stdout + real.stderr)[-3000:]
     with pysam.VariantFile(str(work / target)) as vcf:
         assert list(vcf.header.samples) == ["SIM01"]
         assert sum(1 for _ in vcf) > 10

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, make_config, snakemake, units_table
-from dnaseq.core.preflight import (
+from dnaseq.core.preflight_fastq import check_fastq_head, check_fastq_pair
+from dnaseq.core.preflight_reference import (
     check_bed_against_reference,
-    check_fastq_head,
-    check_fastq_pair,
     check_gff_against_reference,
     check_indexed_vcf,
     check_reference,
@@ -161,10 +160,10 @@ def test_bulk_check_names_the_same_record_as_the_record_reader(
     """The deep check reads and checks blocks of records in bulk (the record-by-record reader
     costs twice the time); with blocks of 4 records and the fault in record 7 (the second
     block), it must stop at the record the record-by-record reader names, with its message."""
-    from dnaseq.core import preflight
+    from dnaseq.core import preflight_fastq
 
-    monkeypatch.setattr(preflight, "BLOCK_RECORDS", 4)
-    monkeypatch.setattr(preflight, "READ_BYTES", 50)  # reads end inside lines and records
+    monkeypatch.setattr(preflight_fastq, "BLOCK_RECORDS", 4)
+    monkeypatch.setattr(preflight_fastq, "READ_BYTES", 50)  # reads end inside lines and records
     records = [rec(i, 1) for i in range(10)]
     broken = {
         "truncated": lambda: "".join(records[:6]) + "@r6/1\nACGTACGTAC\n",
@@ -177,9 +176,9 @@ def test_bulk_check_names_the_same_record_as_the_record_reader(
     }[fault]()
     path = fastq(tmp_path / "R1.fastq.gz", body=broken)
     with pytest.raises(InputError) as by_record:
-        list(preflight.fastq_records(path))
+        list(preflight_fastq.fastq_records(path))
     with pytest.raises(InputError) as in_bulk:
-        list(preflight.fastq_blocks(path))
+        list(preflight_fastq.fastq_blocks(path))
     assert message in str(in_bulk.value)
     assert str(in_bulk.value) == str(by_record.value)
     expected_record = 11 if fault == "blank_line_at_end" else 7
@@ -189,16 +188,16 @@ def test_bulk_check_names_the_same_record_as_the_record_reader(
 def test_bulk_check_pairs_mates_of_other_lengths_across_blocks(tmp_path, monkeypatch):
     """R2 reads shorter than R1 (e.g. 151 + 101 cycles), CRLF line ends, no newline at the
     end: the blocks of both files hold the same records, so the pair passes."""
-    from dnaseq.core import preflight
+    from dnaseq.core import preflight_fastq
 
-    monkeypatch.setattr(preflight, "BLOCK_RECORDS", 3)
-    monkeypatch.setattr(preflight, "READ_BYTES", 37)
+    monkeypatch.setattr(preflight_fastq, "BLOCK_RECORDS", 3)
+    monkeypatch.setattr(preflight_fastq, "READ_BYTES", 37)
     r1 = "".join(f"@r{i}/1\n{'ACGT' * 30}\n+\n{'I' * 120}\n" for i in range(10))
     r2 = "".join(f"@r{i}/2\r\nTTGCA\r\n+\r\nIIIII\r\n" for i in range(10)).rstrip()
     p1 = fastq(tmp_path / "R1.fastq.gz", body=r1)
     p2 = fastq(tmp_path / "R2.fastq.gz", body=r2)
-    assert preflight.check_fastq_pair(p1, p2) == 10
-    names = [name for _, names, _, _ in preflight.fastq_blocks(p2) for name in names]
+    assert preflight_fastq.check_fastq_pair(p1, p2) == 10
+    names = [name for _, names, _, _ in preflight_fastq.fastq_blocks(p2) for name in names]
     assert names == [f"r{i}/2" for i in range(10)]
 
 

@@ -64,7 +64,7 @@ rule check_reference_inputs:
         **resources_for("check_reference_inputs"),
     params:
         # only what the check needs of the config: another setting changing reruns nothing here
-        checked=json.dumps(preflight.input_kinds(preflight.checked_inputs(config, CONFIG_SCHEMA))),
+        checked=json.dumps(preflight_reference.input_kinds(reference_checked_input_items())),
         sliced="--sliced" if config["reference"]["sliced"] else "",
     message:
         "Checking the reference and every BED/VCF/GFF3 input against its contigs"

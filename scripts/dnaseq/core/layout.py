@@ -60,7 +60,7 @@ STAGES: dict[str, Stage] = {
             "preflight",
             "deep input checks: every FASTQ pair read to the end, every BED/VCF/GFF3 against "
             "the reference's contigs; the resolved configuration",
-            "preflight.smk",
+            "preflight.smk helpers/preflight.smk",
             takes="reference.fasta reference.fai",
             config_json=f"{R}/provenance/config.json",
             fastq_check=f"{R}/qc/preflight/{{sample}}.{{unit}}.fastq_check.json",
@@ -93,7 +93,7 @@ STAGES: dict[str, Stage] = {
             "mapping",
             "alignment per unit (bwa mem), units merged and duplicates marked per sample "
             "(samtools or Picard: the tool is in the path), CRAM conversion",
-            "mapping.smk",
+            "mapping.smk helpers/mapping.smk",
             takes="trimming.r1 trimming.r2 reference.fasta reference.fai preflight.reference_check",
             unit_bam=f"{R}/mapping/{{sample}}/{{unit}}.sorted.bam",
             dedup_bam=f"{R}/mapping/{{markdup}}/{{sample}}.dedup.bam",
@@ -136,7 +136,7 @@ STAGES: dict[str, Stage] = {
             "germline small variants per caller (bcftools, freebayes, GATK, Octopus) over the "
             "scatter chunks, gathered and normalised per sample",
             "calling.smk calling_bcftools.smk calling_freebayes.smk calling_gatk.smk "
-            "calling_octopus.smk",
+            "calling_octopus.smk helpers/calling.smk",
             takes="mapping.analysis_bam qc.gate_pass reference.fasta reference.fai "
             "reference.dict reference.chunk",
             chunk_vcf=f"{R}/calls/{{caller}}/chunks/{{sample}}/{{chunk}}.vcf.gz",
@@ -166,7 +166,7 @@ STAGES: dict[str, Stage] = {
         _stage(
             "panel_coverage",
             "panel coverage of tumours and normals on the unpadded, merged targets",
-            "panel_coverage.smk",
+            "panel_coverage.smk helpers/panel_coverage.smk",
             takes="mapping.analysis_bam reference.fasta reference.fai reference.dict",
             targets=f"{R}/reference/panel_targets.merged.bed",
             regions=f"{R}/qc/panel/{{sample}}.regions.bed.gz",
@@ -187,7 +187,7 @@ STAGES: dict[str, Stage] = {
             "VarDict) on the padded panel, shared fragment evidence, panel of normals, ensemble, "
             "contamination, TMB, MSI",
             "somatic_calling.smk somatic_lofreq_vardict.smk somatic_evidence.smk "
-            "somatic_contamination.smk somatic_tmb.smk somatic_msi.smk",
+            "somatic_contamination.smk somatic_tmb.smk somatic_msi.smk helpers/somatic.smk",
             takes="mapping.analysis_bam qc.gate_pass identity.fingerprint reference.fasta "
             "reference.fai reference.dict panel_coverage.thresholds annotation.somatic_vcf",
             padded_targets=f"{R}/somatic/targets.padded.bed",
@@ -221,7 +221,7 @@ STAGES: dict[str, Stage] = {
             "annotation",
             "functional annotation of germline and somatic calls (snpEff or VEP: the tool is "
             "in the path)",
-            "annotation.smk",
+            "annotation.smk helpers/annotation.smk",
             takes="calling.vcf somatic.vcf reference.fasta reference.fai",
             snpeff_config=f"{R}/annotation/snpeff_db/snpEff.config",
             snpeff_db=f"{R}/annotation/snpeff_db/data/{{genome}}/snpEffectPredictor.bin",
@@ -245,7 +245,7 @@ STAGES: dict[str, Stage] = {
         _stage(
             "validation",
             "small-variant accuracy against truth sets (germline per caller, somatic)",
-            "validation.smk",
+            "validation.smk helpers/validation.smk",
             takes="calling.vcf somatic.vcf reference.fasta reference.fai",
             truth=f"{R}/validation/truth/{{sample}}.vcf.gz",
             table=f"{R}/validation/{{caller}}/{{sample}}.tsv",
@@ -269,7 +269,7 @@ STAGES: dict[str, Stage] = {
         _stage(
             "cnv",
             "panel copy number with CNVkit (pooled or flat reference), gene-level calls",
-            "cnv.smk",
+            "cnv.smk helpers/cnv.smk",
             takes="mapping.analysis_bam qc.gate_pass panel_coverage.targets reference.fasta "
             "reference.fai",
             reference=f"{R}/cnv/reference.cnn",
@@ -286,7 +286,7 @@ STAGES: dict[str, Stage] = {
             "provenance",
             "what produced the results (versions, config, reference) and the SHA-256 manifest "
             "of every input and deliverable",
-            "provenance.smk",
+            "provenance.smk helpers/provenance.smk",
             takes="preflight.config_json qc.versions reference.fasta identity.identity_ok",
             json=f"{R}/provenance/provenance.json",
             multiqc=f"{R}/qc/provenance_mqc.yaml",
@@ -297,7 +297,7 @@ STAGES: dict[str, Stage] = {
             "report",
             "clinical reports (HTML, TSV, XLSX, JSON, FHIR bundle) per sample and tumour "
             "analysis, index page, cancer registry tables",
-            "report.smk",
+            "report.smk helpers/report.smk",
             takes="annotation.vcf annotation.somatic_vcf calling.vcf somatic.vcf qc.verdict "
             "qc.stats qc.mosdepth_region_dist panel_coverage.region_dist panel_coverage.per_gene "
             "panel_coverage.low_coverage panel_coverage.targets sv.vcf cnv.genes cnv.plot "

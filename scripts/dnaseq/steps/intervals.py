@@ -50,7 +50,7 @@ def non_n_intervals(
 def read_bed(path: Path, contigs: list[tuple[str, int]], padding: int) -> list[Interval]:
     """Read, pad, clip and merge a BED file; errors (unknown contigs, bad coordinates) are the
     pre-flight checks' messages, naming the file and line."""
-    from dnaseq.core.preflight import bed_intervals, check_bed_against_reference
+    from dnaseq.core.preflight_reference import bed_intervals, check_bed_against_reference
 
     lengths = dict(contigs)
     order = {name: i for i, (name, _) in enumerate(contigs)}
@@ -106,7 +106,7 @@ def merge_named_targets(path: Path, lengths: dict[str, int]) -> list[tuple[str, 
     target keeps the names of what it joins (comma-separated; gene = the first name up to its
     first '_'). Coverage and TMB territory count each base once: overlapping targets would count
     it twice (a target file listing exons of overlapping transcripts)."""
-    from dnaseq.core.preflight import bed_intervals, check_bed_against_reference
+    from dnaseq.core.preflight_reference import bed_intervals, check_bed_against_reference
 
     check_bed_against_reference(path, "panel target BED", lengths)
     order = {name: i for i, name in enumerate(lengths)}

@@ -98,3 +98,14 @@ def tumor_only_pon():
     if config["somatic"]["panel_of_normals"]:
         return config["somatic"]["panel_of_normals"]
     return L.somatic.pon if pon_normals() else []
+
+
+def check_tmb_caller():
+    """somatic.tmb.caller must be one of the run's somatic call sets: a start-up error naming
+    the key, not a missing-input error when the DAG is built."""
+    chosen = config["somatic"]["tmb"]["caller"]
+    if TUMORS and config["annotation"]["tool"] != "none" and chosen not in somatic_outputs():
+        raise WorkflowError(
+            f"somatic.tmb.caller {chosen!r} is not one of the somatic call sets "
+            f"{somatic_outputs()} (somatic.callers, plus 'ensemble' when it runs)"
+        )

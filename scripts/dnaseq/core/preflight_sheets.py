@@ -1,0 +1,75 @@
+"""Pre-flight checks of the samples and units sheets: read, validated against their schemas
+(file, line, column and the allowed values in words), cross-checked; paths free of shell
+characters."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from dnaseq.core.sheets import InputError
+
+
+def _sheet_rule(schema: dict, column: str) -> str:
+    """The allowed values of a sheet column, in words, from its schema."""
+    prop = schema.get("properties", {}).get(column, {})
+    if "enum" in prop:
+        return f"allowed: {', '.join(prop['enum'])}"
+    ref = prop.get("$ref", "")
+    if ref.endswith("/path"):
+        return (
+            "a path without spaces, quotes or shell characters ($ ` ; & | < > ( ) * ? ! { } [ ] \\)"
+        )
+    if ref.endswith("/name"):
+        return "letters, digits, '_', '-' and '.', starting with a letter or digit"
+    if ref.endswith("/field"):
+        return "letters, digits, '_', '.', ':', '+' and '-', starting with a letter or digit"
+    return ""
+
+
+UNSAFE_PATH = re.compile(r"[\s'\"`$;&|<>()*?!{}\[\]\\]")
+
+
+def check_path_text(path: str, what: str) -> None:
+    """Paths go into shell commands: no whitespace, quotes or shell metacharacters."""
+    if UNSAFE_PATH.search(path):
+        raise InputError(
+            f"{what} {path!r}: paths with spaces, quotes or shell characters are not supported; "
+            "rename the file or folder, or link it under a plain name (ln -s)"
+        )
+
+
+def load_sheets(config: dict, schema_dir: Path):
+    """Samples and units sheets read, schema-validated and cross-checked (as the Snakefile does).
+
+    Returns (samples, units, tumour -> normal pairs)."""
+    from jsonschema import Draft202012Validator
+
+    from dnaseq.core import sheets
+
+    def validate(df, name: str, path: str) -> None:
+        schema = yaml.safe_load((schema_dir / name).read_text())
+        for row in df.to_dict("records"):
+            line = row.pop("sheet_line")
+            record = {k: v for k, v in row.items() if isinstance(v, str)}
+            for err in Draft202012Validator(schema).iter_errors(record):
+                column = err.path[0] if err.path else None
+                if column is None:
+                    raise InputError(f"{path}, line {line}: {err.message}")
+                value = record[column]
+                rule = _sheet_rule(schema, column)
+                raise InputError(
+                    f"{path}, line {line}, column {column}: value {value!r} is not allowed"
+                    f"{f' ({rule})' if rule else ''}"
+                )
+
+    samples = sheets.read_sheet(config["samples"], ["sample"])
+    validate(samples, "samples.schema.yaml", config["samples"])
+    sheets.check_samples(samples, config["samples"])
+    units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
+    validate(units, "units.schema.yaml", config["units"])
+    sheets.check_units(units, samples, config["units"])
+    pairs = sheets.tumor_normal_pairs(samples, config["samples"])
+    return samples, units, pairs
