@@ -181,3 +181,73 @@ def test_deploys_as_a_module_with_snakedeploy(tmp_path):
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     counts = job_counts(proc.stdout)
     assert counts["map_reads_bwa"] == 6 and counts["write_manifest"] == 1
+
+
+def schema_keys(node: dict, prefix: str = "") -> list[str]:
+    """Every leaf key of the config schema, dotted (objects with properties are descended)."""
+    props = node.get("properties")
+    if node.get("type") == "object" and props:
+        return [k for name, sub in props.items() for k in schema_keys(sub, f"{prefix}{name}.")]
+    return [prefix.rstrip(".")]
+
+
+def documented_keys(readme: str) -> list[str]:
+    """Key patterns of the config.yaml table of config/README.md: `a.b.c`, `d` after it means
+    `a.b.d`; `x.*` covers everything below x; `<caller>` any name."""
+    section = readme.split("## `config.yaml`", 1)[1].split("\n## ", 1)[0]
+    patterns = []
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        parent = ""
+        for name in re.findall(r"`([^`]+)`", line.split("|")[1]):
+            if "." in name or not parent:
+                parent, full = name.rsplit(".", 1)[0] if "." in name else "", name
+            else:
+                full = f"{parent}.{name}"
+            patterns.append(full)
+    return patterns
+
+
+def is_documented(key: str, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        regex = re.escape(pattern).replace(r"\.\*", r"(\..+)?").replace("<caller>", "[^.]+")
+        if re.fullmatch(regex, key) or key.startswith(pattern + "."):
+            return True
+    return False
+
+
+def test_config_readme_documents_every_schema_key():
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    keys = schema_keys(schema)
+    assert len(keys) > 100  # the walk reached the nested keys
+    patterns = documented_keys((REPO / "config/README.md").read_text())
+    missing = [k for k in keys if not is_documented(k, patterns)]
+    assert not missing, f"config/README.md does not document: {missing}"
+    # the check itself: a key removed from the table is missed
+    assert not is_documented("qc_gate.min_mean_depth", [p for p in patterns if "qc_gate" not in p])
+
+
+def test_setup_in_a_fresh_clone_leaves_the_checkout_clean(tmp_path):
+    """`make setup` installs the package editable from the checkout; what that writes
+    (scripts/*.egg-info/) must not make a validated version read `<commit>-dirty` in reports
+    and provenance. The editable install is done as setup does it, into a throwaway venv."""
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    # as devtools/setup_debian.sh does it (build isolation: setuptools from PyPI, as in setup)
+    subprocess.run(
+        [str(venv / "bin/pip"), "install", "-q", "--no-deps", "-e", str(clone)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    assert list((clone / "scripts").glob("*.egg-info")), "the install wrote no metadata"
+    status = subprocess.run(
+        ["git", "-C", str(clone), "status", "--porcelain"], capture_output=True, text=True
+    )
+    assert status.stdout == "", f"setup left the clone modified:\n{status.stdout}"
+    from dnaseq.core.provenance import workflow_version
+
+    assert not workflow_version(clone).endswith("-dirty")

@@ -61,6 +61,7 @@ def test_planted_amplification_and_deletion_are_called_with_purity(cnv_run):
     assert tumour.loc["CNVDEL", "clinical"] == "deletion"
     assert tumour.loc["CNVDEL", "copy_number"] == 1
     others = tumour.drop(["CNVAMP", "CNVDEL"])
+    assert len(others) >= 5  # the panel's other genes, every one checked below
     assert (others["call"] == "neutral").all() and others["clinical"].isna().all()
     assert (tumour["bins"] >= 6).all()
     validation = pd.read_csv(cnv_run / "results/validation/cnv/CNV01_T.tsv", sep="\t").iloc[0]
@@ -70,6 +71,7 @@ def test_planted_amplification_and_deletion_are_called_with_purity(cnv_run):
 
 def test_diploid_normal_has_no_copy_number_change(cnv_run):
     normal = genes(cnv_run, "CNV01_N")
+    assert len(normal) >= 7, normal  # every gene of the panel, none dropped
     assert (normal["call"] == "neutral").all(), normal
 
 
@@ -77,6 +79,7 @@ def test_bundled_giab_pair_is_not_assessed_rather_than_called(demo_run):
     """25x on 300 bp targets, one bin per gene: too little to call copy number, and said so."""
     for sample in ("NA12878_T", "NA12878_N"):
         table = genes(demo_run, sample)
+        assert len(table) >= 10, table  # the panel's genes are listed, not dropped
         assert (table["call"] == "NOT_ASSESSED").all()
         assert table["reason"].str.contains("mean bin depth|bins <").all()
 

@@ -223,13 +223,15 @@ def test_no_rule_uses_more_memory_than_it_declares(demo_run):
     rules = set()
     for table in tables:
         rule = table.relative_to(demo_run / "logs/benchmarks").parts[0]
-        rules.add(rule)
         bench = pd.read_csv(table, sep="\t")
         peak = pd.to_numeric(bench["max_rss"], errors="coerce").max()
-        if pd.isna(peak):
+        if pd.isna(peak):  # a job too short for psutil to sample (NA): nothing to compare
             continue
+        rules.add(rule)
         assert peak <= declared_mem_mb(config, rule), (rule, table.name, peak)
+    # the comparison happened, and for the heavy rules
     assert {"map_reads_bwa", "call_variants_freebayes", "report_multiqc"} <= rules
+    assert len(rules) >= 20, sorted(rules)
 
 
 def test_calls_do_not_depend_on_the_scatter_count(demo_run, tmp_path):

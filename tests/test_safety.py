@@ -330,15 +330,19 @@ def test_results_and_logs_are_not_world_readable(demo_run):
 
 
 def test_logs_hold_no_read_sequences(demo_run):
-    reads = set()
-    for fq in (REPO / "resources/test/reads").glob("*_R1.fastq.gz"):
-        import gzip
+    import gzip
 
+    reads = set()
+    units = pd.read_csv(demo_run / "units.tsv", sep="\t", dtype=str)
+    fastqs = [REPO / p for p in [*units["fq1"], *units["fq2"]]]  # absolute stay absolute
+    assert len(fastqs) == 2 * len(units) and all(fq.is_file() for fq in fastqs)
+    for fq in fastqs:
         with gzip.open(fq, "rt") as handle:
             for i, line in enumerate(handle):
                 if i % 4 == 1:
                     reads.add(line[10:40])
                 if i > 4000:
                     break
+    assert len(reads) > 5000  # every unit's reads, not only some files
     text = "\n".join(p.read_text(errors="replace") for p in (demo_run / "logs").rglob("*.log"))
     assert not [r for r in reads if r in text]
