@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from conftest import (
@@ -244,9 +245,8 @@ def test_setup_in_a_fresh_clone_leaves_the_checkout_clean(tmp_path):
         check=True, capture_output=True,
     )  # fmt: skip
     assert list((clone / "scripts").glob("*.egg-info")), "the install wrote no metadata"
-    status = subprocess.run(
-        ["git", "-C", str(clone), "status", "--porcelain"], capture_output=True, text=True
-    )
+    git_status = ["git", "-C", str(clone), "status", "--porcelain"]
+    status = subprocess.run(git_status, capture_output=True, text=True, check=True)
     assert status.stdout == "", f"setup left the clone modified:\n{status.stdout}"
     from dnaseq.core.provenance import workflow_version
 
