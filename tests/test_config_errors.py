@@ -1,5 +1,7 @@
 """Bad config and sheets are rejected at start-up (dry run), with a message naming the problem."""
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -72,3 +74,47 @@ def test_missing_fastq_stops_before_any_job(tmp_path):
     assert proc.returncode != 0
     assert "absent_R1.fastq.gz" in proc.stdout + proc.stderr
     assert "file not found" in proc.stdout + proc.stderr
+
+
+# ---------------------------------------------------------------- option strings never run as shell
+
+SHELL_PAYLOADS = ["$(touch INJECTED)", "`touch INJECTED`", "-x 1; touch INJECTED",
+                  "-x 1 && touch INJECTED", "-x 1 | tee INJECTED", "-x 1 > INJECTED",
+                  "-x '1", "-x 1\ntouch INJECTED"]  # fmt: skip
+
+
+def test_every_extra_option_string_refuses_shell_syntax():
+    """Property over every `*_extra`/`extra` key of the bundled config and every payload: a
+    start-up InputError naming the key; plain options come back quoted word by word."""
+    from conftest import base_config
+    from dnaseq.core.preflight_schema import option_keys, quote_option_strings
+    from dnaseq.core.sheets import InputError
+
+    keys = option_keys(base_config())
+    assert len(keys) >= 12  # fastp, bwa, bcftools x2, freebayes, octopus, gatk, somatic, sv, ...
+    for key in keys:
+        for payload in SHELL_PAYLOADS:
+            cfg = base_config()
+            node = cfg
+            *parents, last = key.split(".")
+            for part in parents:
+                node = node[part]
+            node[last] = payload
+            with pytest.raises(InputError, match=re.escape(f"config ({key})")):
+                quote_option_strings(cfg)
+    cfg = base_config()
+    cfg["trimming"]["fastp_extra"] = "--length_required 36 --adapter_sequence 'AGATC GG'"
+    quote_option_strings(cfg)
+    assert cfg["trimming"]["fastp_extra"] == "--length_required 36 --adapter_sequence 'AGATC GG'"
+
+
+@pytest.mark.parametrize(
+    "payload", ["--length_required 36 $(touch INJECTED)", "-l 36; touch INJECTED"]
+)
+def test_injected_option_string_stops_the_run_before_any_job(tmp_path, payload):
+    cfg = make_config(tmp_path, {"trimming": {"fastp_extra": payload}})
+    proc = snakemake(tmp_path, cfg, "--until", "trim_reads_fastp")
+    assert proc.returncode != 0
+    assert "config (trimming.fastp_extra)" in proc.stdout + proc.stderr
+    assert "shell syntax" in proc.stdout + proc.stderr
+    assert not (tmp_path / "INJECTED").exists() and not (tmp_path / "results").exists()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -246,19 +245,78 @@ def test_matching_identities_pass(tmp_path):
 # ------------------------------------------------------------------ faults and determinism
 
 
-def test_stale_lock_is_cleared_only_when_owner_is_dead(tmp_path):
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from dnaseq.core import runlock
+runlock.claim(Path(sys.argv[1]))
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+def _lock_holder(smk: Path) -> subprocess.Popen:
+    """A process that claims the folder's run lock as a run's main process does, and lives."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(smk)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_live_run_keeps_its_lock_against_any_number_of_starts(tmp_path):
+    """The second start is refused and changes nothing, so the third is refused too (it used
+    to record its own PID on refusal: the third start then judged the live run's lock stale)."""
     smk = tmp_path / ".snakemake"
     (smk / "locks").mkdir(parents=True)
     (smk / "locks/0.input.lock").write_text("x")
-    (smk / runlock.OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n")
-    assert runlock.clear_stale_lock(smk) is None  # owner alive: untouched
-    (smk / runlock.OWNER_FILE).write_text("otherhost 999999\n")
-    assert runlock.clear_stale_lock(smk) is None  # other host: untouched
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    (smk / runlock.OWNER_FILE).write_text(f"{socket.gethostname()} {dead.pid}\n")
-    assert "no longer exists" in runlock.clear_stale_lock(smk)
-    assert not (smk / "locks").exists()
+    live = _lock_holder(smk)
+    try:
+        owner = (smk / runlock.LOCK_FILE).read_text()
+        for _ in range(3):
+            with pytest.raises(runlock.RunActive, match="another run is active"):
+                runlock.claim(smk)
+            assert (smk / "locks/0.input.lock").exists()
+            assert (smk / runlock.LOCK_FILE).read_text() == owner
+    finally:
+        live.kill()
+        live.wait()
+    # killed (kill -9 releases the kernel's lock): the next start resumes, clearing the lock
+    message = runlock.claim(smk)
+    try:
+        assert "no longer runs" in message and not (smk / "locks").exists()
+    finally:
+        runlock.release(smk)
+
+
+def test_a_lock_left_by_another_host_is_left_to_snakemake(tmp_path):
+    smk = tmp_path / ".snakemake"
+    (smk / "locks").mkdir(parents=True)
+    (smk / "locks/0.input.lock").write_text("x")
+    (smk / runlock.LOCK_FILE).write_text("otherhost 999999\n")
+    assert runlock.claim(smk) is None
+    runlock.release(smk)
+    assert (smk / "locks/0.input.lock").exists()
+
+
+def test_a_second_snakemake_start_is_refused_while_a_run_is_live(tmp_path):
+    """Real Snakemake starts against a folder whose run is alive: each is refused at once with
+    the live run named, and the live run's Snakemake lock is still there afterwards."""
+    cfg = make_config(tmp_path)
+    smk = tmp_path / ".snakemake"
+    (smk / "locks").mkdir(parents=True)
+    (smk / "locks/0.input.lock").write_text("x")
+    live = _lock_holder(smk)
+    try:
+        for _ in range(2):
+            proc = snakemake(tmp_path, cfg, "--until", "write_resolved_config")
+            assert proc.returncode != 0
+            assert "another run is active in this folder" in proc.stdout + proc.stderr
+            assert (smk / "locks/0.input.lock").exists()
+        assert not (tmp_path / "results").exists()
+    finally:
+        live.kill()
+        live.wait()
 
 
 def _kill_while_a_job_is_writing(proc: subprocess.Popen, workdir: Path) -> None:

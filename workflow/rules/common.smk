@@ -40,6 +40,7 @@ REMOTE_STORAGE = workflow.storage_settings.default_storage_provider is not None
 try:
     preflight.validate_config(config, CONFIG_SCHEMA)
     validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
+    preflight.quote_option_strings(config)  # *_extra: options only, each word quoted
     samples, units, PAIRS = preflight.load_sheets(config, WORKFLOW_DIR / "workflow" / "schemas")
     if not REMOTE_STORAGE:
         preflight.check_startup(config, units, CONFIG_SCHEMA)
@@ -49,11 +50,13 @@ samples = samples.set_index("sample", drop=False)
 units = units.set_index(["sample", "unit"], drop=False)
 if REMOTE_STORAGE:
     logger.info("Inputs in remote storage: start-up file checks left to the pre-flight jobs.")
-if workflow.is_main_process and not workflow.dryrun:
-    _stale = runlock.clear_stale_lock(Path(".snakemake"))
+if workflow.is_main_process and not workflow.dryrun:  # one live run per folder (runlock)
+    try:
+        _stale = runlock.claim(Path(".snakemake"))
+    except runlock.RunActive as err:
+        raise WorkflowError(str(err)) from None
     if _stale:
         logger.warning(_stale)
-    runlock.record_owner(Path(".snakemake"))
 
 # every path of the run, with this run's tool choices filled in (markdup, annotator, CRAM, BQSR)
 L = layout.Layout.from_config(config)

@@ -53,8 +53,11 @@ rule coverage_panel_mosdepth:
     message:
         "Measuring coverage of {wildcards.sample} on the panel targets (mosdepth)"
     shell:
-        "mosdepth --threads {threads} --fasta {input.ref} --no-per-base --by {input.bed}"
-        " --thresholds {params.thresholds} {params.prefix} {input.bam} 2> {log}"
+        # then every contig of the BED, read or not, in the summary and distribution
+        "(mosdepth --threads {threads} --fasta {input.ref} --no-per-base --by {input.bed}"
+        " --thresholds {params.thresholds} {params.prefix} {input.bam}"
+        " && python -m dnaseq.steps coverage-complete --bed {input.bed}"
+        " --summary {output.summary} --region-dist {output.region_dist}) 2> {log}"
 
 
 rule count_on_target_reads:

@@ -74,9 +74,11 @@ rule coverage_mosdepth:
     message:
         "Measuring coverage of {wildcards.sample} over the callable/target regions (mosdepth)"
     shell:
-        "mosdepth --threads {threads} --fasta {input.ref} --no-per-base --by {input.bed}"
-        " {params.prefix}"
-        " {input.bam} 2> {log}"
+        # then every contig of the BED, read or not, in the summary and distribution
+        "(mosdepth --threads {threads} --fasta {input.ref} --no-per-base --by {input.bed}"
+        " {params.prefix} {input.bam}"
+        " && python -m dnaseq.steps coverage-complete --bed {input.bed}"
+        " --summary {output.summary} --region-dist {output.region_dist}) 2> {log}"
 
 
 rule evaluate_sample_qc:

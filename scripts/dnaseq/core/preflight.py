@@ -39,7 +39,7 @@ from dnaseq.core.preflight_reference import (
     check_reference,
     check_reference_head,
 )
-from dnaseq.core.preflight_schema import validate_config
+from dnaseq.core.preflight_schema import quote_option_strings, validate_config
 from dnaseq.core.preflight_sheets import check_path_text, load_sheets
 from dnaseq.core.sheets import InputError
 
@@ -120,6 +120,7 @@ def run_all(config_path: Path, deep: bool) -> None:
     schema = load_schema()
     config = yaml.safe_load(config_path.read_text())
     validate_config(config, schema)
+    quote_option_strings(config)
     _samples, units, _pairs = load_sheets(config, SCHEMA.parent)
     check_startup(config, units, schema)
     check_reference(config["reference"]["fasta"])

@@ -1,7 +1,10 @@
-"""Pre-flight check of the config against its JSON schema, with the key path and a hint for
-misspelt keys."""
+"""Pre-flight checks of the config: against its JSON schema, with the key path and a hint for
+misspelt keys; every extra-options string read as options, never as shell code."""
 
 from __future__ import annotations
+
+import re
+import shlex
 
 from dnaseq.core.sheets import InputError
 
@@ -27,3 +30,51 @@ def validate_config(config: dict, schema: dict) -> None:
             hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         message = f"unknown key(s) {', '.join(hints)}; allowed: {', '.join(known)}"
     raise InputError(f"config ({where}): {message}")
+
+
+# Characters that make an option string shell code instead of options: command separators,
+# pipes, substitutions, redirections, line breaks. Refused, not escaped: an option string with
+# them is a mistake or an attack, and either way nothing should run.
+SHELL_SYNTAX = re.compile(r"[;&|`$<>\n\r\\]")
+
+
+def option_keys(config: dict, prefix: str = "") -> list[str]:
+    """Dotted keys of every extra-options string of the config (`*_extra`, `extra`)."""
+    keys = []
+    for key, value in config.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            keys += option_keys(value, f"{dotted}.")
+        elif (key == "extra" or key.endswith("_extra")) and isinstance(value, str):
+            keys.append(dotted)
+    return keys
+
+
+def safe_options(value: str, key: str) -> str:
+    """An extra-options string as the shell must see it: split like a shell would (quotes
+    group words), refused when it holds shell syntax, every word quoted."""
+    if "\n" in value or "\r" in value:
+        raise InputError(f"config ({key}): {value!r} spans several lines; options only")
+    try:
+        words = shlex.split(value)
+    except ValueError as err:
+        raise InputError(f"config ({key}): {value!r} cannot be read as options ({err})") from None
+    for word in words:
+        bad = SHELL_SYNTAX.search(word)
+        if bad:
+            raise InputError(
+                f"config ({key}): {value!r} holds shell syntax ({bad.group()!r} in {word!r}); "
+                "give command-line options only, e.g. '--length_required 36'"
+            )
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def quote_option_strings(config: dict) -> None:
+    """Check every extra-options string and replace it by its quoted form, in place: the rules
+    pass `{params.extra}` to the shell as it is."""
+    for key in option_keys(config):
+        *parents, last = key.split(".")
+        node = config
+        for part in parents:
+            node = node[part]
+        node[last] = safe_options(node[last], key)

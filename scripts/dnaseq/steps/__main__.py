@@ -22,6 +22,7 @@ STEPS = {
     "tmb": "dnaseq.steps.tmb",
     "somatic-validation": "dnaseq.steps.somatic_validation",
     "compare-calls": "dnaseq.steps.compare_calls",
+    "coverage-complete": "dnaseq.steps.coverage_complete",
     "qc-gate": "dnaseq.steps.qc_gate",
     "clinical-report": "dnaseq.report.build",
     "transcript-genes": "dnaseq.report.variants:transcript_genes_main",
