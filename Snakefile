@@ -48,9 +48,11 @@ include: "workflow/rules/sv.smk"
 include: "workflow/rules/cnv.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/freshness.smk"
 
 
 check_resource_names()
+guard_input_content()
 
 
 rule all:

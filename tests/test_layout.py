@@ -22,8 +22,9 @@ from dnaseq.core import layout
 RULES = REPO / "workflow" / "rules"
 # every Snakefile module: one or more per stage, each stage's input functions in helpers/
 MODULES = sorted([*RULES.glob("*.smk"), *RULES.glob("helpers/*.smk")])
-# modules that belong to no stage: config/sheet loading and registration, compute resources
-SHARED_MODULES = {"common.smk", "resources.smk"}
+# modules that belong to no stage: config/sheet loading and registration, compute resources,
+# content fingerprints of the run inputs
+SHARED_MODULES = {"common.smk", "resources.smk", "freshness.smk"}
 
 
 def string_literals(path: Path) -> list[tuple[int, str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from pathlib import Path
 
@@ -124,3 +125,35 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+WHOLE_FILE_LIMIT = 64 << 20  # files up to this size are fingerprinted whole
+SAMPLE_EDGE = 1 << 20  # larger ones: their first and last MiB ...
+SAMPLE_BLOCK, SAMPLE_BLOCKS = 64 << 10, 16  # ... and 16 blocks of 64 KiB spread over the rest
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
+def fingerprint(path: str | Path) -> str:
+    """A content fingerprint of an input file, cheap enough to take at every start-up: the
+    SHA-256 (first 16 hex digits) of the whole file up to 64 MiB, else of its size, first and
+    last MiB and 16 blocks spread over the rest (a FASTQ replaced by another, or two swapped,
+    differ there). Cached in this process by file identity and change times."""
+    st = os.stat(path)
+    key = (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if key in _FINGERPRINTS:
+        return _FINGERPRINTS[key]
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        if st.st_size <= WHOLE_FILE_LIMIT:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        else:
+            digest.update(str(st.st_size).encode())
+            step = (st.st_size - 2 * SAMPLE_EDGE) // (SAMPLE_BLOCKS + 1)
+            offsets = [(0, SAMPLE_EDGE), (st.st_size - SAMPLE_EDGE, SAMPLE_EDGE)]
+            offsets += [(SAMPLE_EDGE + step * (i + 1), SAMPLE_BLOCK) for i in range(SAMPLE_BLOCKS)]
+            for offset, size in offsets:
+                handle.seek(offset)
+                digest.update(handle.read(size))
+    _FINGERPRINTS[key] = digest.hexdigest()[:16]
+    return _FINGERPRINTS[key]
