@@ -183,7 +183,7 @@ def test_workflow_with_inputs_and_outputs_in_s3(s3, tmp_path, demo_run):
     # same variant records and validation figures as the local run
     compared = [
         f"results/{kind}/{caller}/{sample}.vcf.gz"
-        for kind in ("calls", "annotated")
+        for kind in ("calls", "annotated/snpeff")
         for caller in GERMLINE_CALLERS
         for sample in ("NA12878_N",)
     ]

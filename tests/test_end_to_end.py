@@ -45,7 +45,7 @@ def test_bam_is_valid_indexed_and_has_one_read_group_per_unit(demo_run, sample):
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_vcfs_are_valid_normalised_and_indexed(demo_run, sample, caller):
-    for folder in ("calls", "annotated"):
+    for folder in ("calls", "annotated/snpeff"):
         vcf = demo_run / f"results/{folder}/{caller}/{sample}.vcf.gz"
         records = run("bcftools", "view", "-H", str(vcf)).splitlines()
         assert len(records) > 10

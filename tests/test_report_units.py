@@ -4,7 +4,6 @@ HGVS normalisation, QC grading, the FHIR bundle's validation. No workflow run, n
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import pytest
@@ -189,14 +188,10 @@ def test_invalid_fhir_bundle_is_refused(tmp_path):
     ]
     with pytest.raises(ValueError, match="lacks component 69547-8"):
         fhir.validate(missing)
-    report = tmp_path / "r.json"
     bad = minimal_report()
     bad["variants"][0]["pos"] = "not a number"
-    report.write_text(json.dumps(bad))
     out = tmp_path / "b.json"
-    code = fhir.main(
-        ["--report", str(report), "--settings", json.dumps(SETTINGS), "--output", str(out)]
-    )
+    code = fhir.write_bundle(bad, SETTINGS, out, "r.json")
     assert code == 1 and not out.exists()
 
 

@@ -365,7 +365,7 @@ def test_kill_9_mid_run_resumes_to_identical_results(tmp_path, demo_run):
     assert "Removed the lock of an earlier run" in resumed.stdout + resumed.stderr
     for caller in RESUME_CALLERS:
         for sample in RESUME_SAMPLES:
-            for kind in ("calls", "annotated"):
+            for kind in ("calls", "annotated/snpeff"):
                 got = vcf_records(tmp_path / f"results/{kind}/{caller}/{sample}.vcf.gz")
                 want = vcf_records(demo_run / f"results/{kind}/{caller}/{sample}.vcf.gz")
                 assert got == want and len(got) > 10, (kind, caller, sample)
