@@ -55,6 +55,17 @@ def deep_update(target: dict, updates: dict) -> dict:
     return target
 
 
+def prune_sample_keys(cfg: dict, names: set[str]) -> None:
+    """Sections keyed by sample name keep only the samples of the test's sheet (the workflow
+    refuses a key naming no sample, as it must for a lab's typo)."""
+    for section in ("validation", "validation_sv", "validation_cnv", "validation_somatic"):
+        if isinstance(cfg.get(section), dict):
+            cfg[section] = {k: v for k, v in cfg[section].items() if k in names}
+    expected = cfg.get("identity", {}).get("expected")
+    if isinstance(expected, dict):
+        cfg["identity"]["expected"] = {k: v for k, v in expected.items() if k in names}
+
+
 def make_config(
     workdir: Path,
     overrides: dict | None = None,
@@ -74,6 +85,7 @@ def make_config(
     units.to_csv(workdir / "units.tsv", sep="\t", index=False)
     cfg["samples"] = str(workdir / "samples.tsv")
     cfg["units"] = str(workdir / "units.tsv")
+    prune_sample_keys(cfg, set(samples["sample"]))  # the base's; overrides are the test's own
     if overrides:
         deep_update(cfg, overrides)
     path = workdir / "config.yaml"

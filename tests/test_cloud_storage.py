@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, SCENARIO, snakemake_command, tool_env, vcf_records
+from conftest import REPO, SCENARIO, prune_sample_keys, snakemake_command, tool_env, vcf_records
 
 BUCKET = "dnaseq-test"
 PREFIX = "run-0001"
@@ -89,7 +89,7 @@ def launch_folder(tmp_path: Path) -> Path:
         sheet.to_csv(workdir / "config" / name, sep="\t", index=False)
     text = (SCENARIO / "config.yaml").read_text()
     cfg = yaml.safe_load(text.replace("tests/scenarios/bundled/", "config/"))
-    cfg["validation"] = {s: v for s, v in cfg["validation"].items() if s in S3_SAMPLES}
+    prune_sample_keys(cfg, set(S3_SAMPLES))
     # the callers whose results are compared below: storage is what this test proves, and every
     # caller's job uses storage the same way
     cfg["calling"]["callers"] = GERMLINE_CALLERS

@@ -118,3 +118,50 @@ def test_injected_option_string_stops_the_run_before_any_job(tmp_path, payload):
     assert "config (trimming.fastp_extra)" in proc.stdout + proc.stderr
     assert "shell syntax" in proc.stdout + proc.stderr
     assert not (tmp_path / "INJECTED").exists() and not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"validation": {"NA12787": {"truth_vcf": "x.vcf.gz", "confident_bed": "x.bed"}}},
+            "config (validation): sample 'NA12787' is not in the sample sheet",
+        ),
+        ({"identity": {"expected": {"SIM1": "x.vcf.gz"}}}, "did you mean 'SIM01'?"),
+        (
+            {"validation_somatic": {"NA12878_N": {"truth_vcf": "x.vcf.gz", "eval_bed": "x.bed"}}},
+            "config (validation_somatic): 'NA12878_N' is a normal sample",
+        ),
+        (
+            {"validation_sv": {"NA12878_T": {"truth_vcf": "x.vcf.gz", "eval_bed": "x.bed"}}},
+            "config (validation_sv): 'NA12878_T' is a tumor sample",
+        ),
+    ],
+)
+def test_every_config_key_naming_a_sample_is_resolved(tmp_path, overrides, message):
+    """A truth set or expected genotypes under a name no sample has (a typo) used to be ignored
+    without a word, its files still listed in the manifest as inputs."""
+    proc = snakemake(tmp_path, make_config(tmp_path, overrides), "-n")
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
+
+
+def test_header_only_bed_is_a_start_up_error(tmp_path):
+    """Used to fail in bcftools after a minute of work."""
+    bed = tmp_path / "targets.bed"
+    bed.write_text("track name=panel\n#chrom\tstart\tend\n")
+    proc = snakemake(tmp_path, make_config(tmp_path, {"somatic": {"targets": str(bed)}}), "-n")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert f"{bed}: no interval (only header or comment lines)" in out
+    assert "config somatic.targets" in out
+
+
+def test_tumour_without_any_target_bed_is_a_start_up_error(tmp_path):
+    """Used to end in a Python traceback (IsADirectoryError in the CNV settings check)."""
+    cfg = make_config(tmp_path, {"somatic": {"targets": ""}, "targets": {"bed": ""}})
+    proc = snakemake(tmp_path, cfg, "-n")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "tumour sample(s) NA12878_T but no target BED" in out
+    assert "Traceback" not in out and "IsADirectoryError" not in out

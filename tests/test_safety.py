@@ -268,9 +268,9 @@ def test_a_live_run_keeps_its_lock_against_any_number_of_starts(tmp_path):
     """The second start is refused and changes nothing, so the third is refused too (it used
     to record its own PID on refusal: the third start then judged the live run's lock stale)."""
     smk = tmp_path / ".snakemake"
-    (smk / "locks").mkdir(parents=True)
-    (smk / "locks/0.input.lock").write_text("x")
     live = _lock_holder(smk)
+    (smk / "locks").mkdir(parents=True)  # the live run's own Snakemake lock
+    (smk / "locks/0.input.lock").write_text("x")
     try:
         owner = (smk / runlock.LOCK_FILE).read_text()
         for _ in range(3):
@@ -304,9 +304,9 @@ def test_a_second_snakemake_start_is_refused_while_a_run_is_live(tmp_path):
     the live run named, and the live run's Snakemake lock is still there afterwards."""
     cfg = make_config(tmp_path)
     smk = tmp_path / ".snakemake"
-    (smk / "locks").mkdir(parents=True)
-    (smk / "locks/0.input.lock").write_text("x")
     live = _lock_holder(smk)
+    (smk / "locks").mkdir(parents=True)  # the live run's own Snakemake lock
+    (smk / "locks/0.input.lock").write_text("x")
     try:
         for _ in range(2):
             proc = snakemake(tmp_path, cfg, "--until", "write_resolved_config")

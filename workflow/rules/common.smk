@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shlex
+import sys
 from itertools import product
 from pathlib import Path
 
@@ -26,16 +27,18 @@ if dnaseq.version_mismatch(WORKFLOW_DIR):
     raise WorkflowError(dnaseq.version_mismatch(WORKFLOW_DIR))
 
 CONFIG_SCHEMA = load_schema(WORKFLOW_DIR / "workflow" / "schemas" / "config.schema.yaml")
-# Jobs run the package's steps (`python -m dnaseq.steps <step> ...`) from this workflow's folder,
-# also inside conda envs. REF_PATH: htslib looks CRAM references up only locally (never asks the
-# EBI server): every tool is given the run's reference instead.
+# Jobs run the package's steps (`python -m dnaseq.steps <step> ...`) from this workflow's folder
+# with this Snakemake's interpreter whatever the PATH (`.venv/bin/snakemake` without the venv on
+# PATH), or a conda env's own. REF_PATH: htslib looks CRAM references up only locally (never asks
+# the EBI server): every tool is given the run's reference instead.
+_conda = "CONDA" in str(workflow.deployment_settings.deployment_method).upper()
 shell.prefix(
     f"set -euo pipefail; export PYTHONPATH={shlex.quote(str(WORKFLOW_DIR / 'scripts'))}; "
-    f"export REF_PATH={layout.STAGES['reference'].cram_cache} REF_CACHE=; "
+    + ("" if _conda else f"export PATH={shlex.quote(str(Path(sys.executable).parent))}:$PATH; ")
+    + f"export REF_PATH={layout.STAGES['reference'].cram_cache} REF_CACHE=; "
 )
 
-# With a default storage provider (cloud runs) the inputs live in remote storage: the start-up
-# file checks cannot see them, the pre-flight jobs check the retrieved copies instead.
+# Cloud runs (default storage provider): the pre-flight jobs check the retrieved input copies.
 REMOTE_STORAGE = workflow.storage_settings.default_storage_provider is not None
 try:
     preflight.validate_config(config, CONFIG_SCHEMA)
@@ -58,8 +61,7 @@ if workflow.is_main_process and not workflow.dryrun:  # one live run per folder 
     if _stale:
         logger.warning(_stale)
 
-# every path of the run, with this run's tool choices filled in (markdup, annotator, CRAM, BQSR)
-L = layout.Layout.from_config(config)
+L = layout.Layout.from_config(config)  # every path, with this run's tool choices filled in
 SAMPLES = list(samples["sample"])
 TYPES = sheets.sample_types(samples)
 PATIENTS = sheets.patients(samples)
@@ -68,9 +70,8 @@ TUMORS = list(PAIRS)
 PANEL_SAMPLES = [s for s in SAMPLES if TYPES[s] in ("tumor", "normal")]
 CALLERS = config["calling"]["callers"]
 SOMATIC_TARGETS = config["somatic"]["targets"] or config["targets"]["bed"]
-# (sample, unit) of every sequencing unit, as wildcard dicts for outputs()/deliver()
 UNIT_WILDCARDS = [{"sample": s, "unit": u} for s, u in zip(units["sample"], units["unit"])]
-# sample -> its unit names, in sheet order (pandas .loc per call costs ~1 ms: 1,000s of samples)
+# sample -> its unit names in sheet order (pandas .loc costs ~1 ms a call: 1,000s of samples)
 UNITS_OF = {s: group["unit"].tolist() for s, group in units.groupby(level=0, sort=False)}
 
 
@@ -92,12 +93,11 @@ def unit_fastqs(wildcards):
 # Each module registers, right below a rule, what the run needs of it: `deliver(...)` for files
 # a lab takes away (built by `all`, listed in the SHA-256 manifest), `to_multiqc(...)` for files
 # the MultiQC report reads, `register_envs(...)` for the conda envs whose tool versions are
-# recorded, `register_somatic_caller(...)` for a somatic caller's final call set.
+# recorded (callers register through helpers/calling.smk and helpers/somatic.smk).
 DELIVERABLES = []
 MULTIQC_INPUTS = []
 ENVS = ["fastp", "bwa", "samtools", "bcftools", "mosdepth", "python", "multiqc"]
 ENV_PROBES = {}
-SOMATIC_CALLERS = {}  # caller -> True when its calls go through the shared evidence step
 
 
 def plain_path(path):
@@ -138,13 +138,3 @@ def register_envs(*names, probes=None):
     that dnaseq.core.versions does not know."""
     ENVS.extend(n for n in names if n not in ENVS)
     ENV_PROBES.update({n: probes for n in names if probes})
-
-
-def register_somatic_caller(name, env=None, shared_evidence=False, probes=None):
-    """A somatic caller of somatic.callers: its final VCF is L.somatic.vcf with caller=name,
-    written by its own rules, or by the shared gather + evidence steps from its chunk VCFs
-    (L.somatic.chunk_vcf) when shared_evidence is set."""
-    if name in config["somatic"]["callers"] and TUMORS:
-        SOMATIC_CALLERS[name] = shared_evidence
-        if env:
-            register_envs(env, probes=probes)

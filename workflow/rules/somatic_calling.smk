@@ -2,10 +2,13 @@
 # freebayes + the documented classification (scripts/dnaseq/steps/somatic_classify.py) and/or
 # GATK Mutect2 with its orientation model and FilterMutectCalls. Paired mode when the tumour has
 # a normal, tumour-only otherwise. Every somatic caller writes its final calls to L.somatic.vcf
-# (its name as {caller}) and registers itself (register_somatic_caller in common.smk).
+# (its name as {caller}) and registers itself (register_somatic_caller in helpers/somatic.smk).
 
 
 include: "helpers/somatic.smk"
+
+
+check_somatic_settings()
 
 
 rule pad_somatic_targets:

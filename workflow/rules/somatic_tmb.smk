@@ -1,8 +1,6 @@
 # Tumour mutational burden per tumour and mode, from the annotated calls of somatic.tmb.caller
 # over the panel bases covered at somatic.tmb.min_depth (definition in the README and the JSON).
 
-check_tmb_caller()
-
 
 rule tumor_mutational_burden:
     input:

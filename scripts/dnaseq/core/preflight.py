@@ -62,8 +62,11 @@ def check_startup(config: dict, units, schema: dict | None = None) -> None:
             else:
                 check_file(item.path, item.what)
         elif item.kind == "bed":
-            for _ in bed_intervals(item.path, item.what):
-                pass
+            if not any(True for _ in bed_intervals(item.path, item.what)):
+                raise InputError(
+                    f"{item.what} {item.path}: no interval (only header or comment lines); "
+                    f"give a BED with at least one region, or leave config {item.key} empty"
+                )
         elif item.kind == "dir":
             if not Path(item.path).is_dir():
                 raise InputError(f"{item.what} {item.path}: not found")

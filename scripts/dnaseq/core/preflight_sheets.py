@@ -72,4 +72,42 @@ def load_sheets(config: dict, schema_dir: Path):
     validate(units, "units.schema.yaml", config["units"])
     sheets.check_units(units, samples, config["units"])
     pairs = sheets.tumor_normal_pairs(samples, config["samples"])
+    check_sample_keys(config, samples, config["samples"])
     return samples, units, pairs
+
+
+# config sections whose keys are sample names -> the sample types they may name
+SAMPLE_KEYED = {
+    "validation": ("germline", "normal"),
+    "validation_sv": ("germline",),
+    "validation_cnv": ("tumor", "normal"),
+    "validation_somatic": ("tumor",),
+    "identity.expected": ("germline", "normal", "tumor"),
+}
+
+
+def check_sample_keys(config: dict, samples, sheet: str) -> None:
+    """Every config key that names a sample names one of the sheet, of a type the section is
+    for: a typo used to drop the truth set (or the expected genotypes) without a word."""
+    import difflib
+
+    from dnaseq.core import sheets
+
+    types = sheets.sample_types(samples)
+    for section, allowed in SAMPLE_KEYED.items():
+        node = config
+        for part in section.split("."):
+            node = node.get(part) or {} if isinstance(node, dict) else {}
+        for name in node:
+            if name not in types:
+                close = difflib.get_close_matches(str(name), list(types), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise InputError(
+                    f"config ({section}): sample {name!r} is not in the sample sheet {sheet}"
+                    f"{hint}"
+                )
+            if types[name] not in allowed:
+                raise InputError(
+                    f"config ({section}): {name!r} is a {types[name]} sample; this section is "
+                    f"for {' and '.join(allowed)} samples"
+                )

@@ -2,6 +2,19 @@
 # somatic_calling.smk, somatic_lofreq_vardict.smk.
 
 
+SOMATIC_CALLERS = {}  # caller -> True when its calls go through the shared evidence step
+
+
+def register_somatic_caller(name, env=None, shared_evidence=False, probes=None):
+    """A somatic caller of somatic.callers: its final VCF is L.somatic.vcf with caller=name,
+    written by its own rules, or by the shared gather + evidence steps from its chunk VCFs
+    (L.somatic.chunk_vcf) when shared_evidence is set."""
+    if name in config["somatic"]["callers"] and TUMORS:
+        SOMATIC_CALLERS[name] = shared_evidence
+        if env:
+            register_envs(env, probes=probes)
+
+
 def somatic_runs():
     """(tumour, mode) pairs: paired when the tumour has a normal, tumour-only otherwise, and
     also tumour-only for paired tumours when somatic.tumor_only_for_paired is set."""
@@ -100,9 +113,16 @@ def tumor_only_pon():
     return L.somatic.pon if pon_normals() else []
 
 
-def check_tmb_caller():
-    """somatic.tmb.caller must be one of the run's somatic call sets: a start-up error naming
-    the key, not a missing-input error when the DAG is built."""
+def check_somatic_settings():
+    """Tumours need a target BED (somatic calling, panel coverage, TMB and CNV are panel
+    analyses), and somatic.tmb.caller must be one of the run's somatic call sets: start-up
+    errors naming the key, not a missing-input error or a traceback when the DAG is built."""
+    if TUMORS and not SOMATIC_TARGETS:
+        raise WorkflowError(
+            f"tumour sample(s) {', '.join(TUMORS)} but no target BED: set somatic.targets (or "
+            "targets.bed) to the panel's targets. Tumour genomes and exomes without a target "
+            "BED are not supported yet; analyse such a sample as type germline meanwhile."
+        )
     chosen = config["somatic"]["tmb"]["caller"]
     if TUMORS and config["annotation"]["tool"] != "none" and chosen not in somatic_outputs():
         raise WorkflowError(
