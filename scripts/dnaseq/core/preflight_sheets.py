@@ -103,8 +103,7 @@ def check_sample_keys(config: dict, samples, sheet: str) -> None:
                 close = difflib.get_close_matches(str(name), list(types), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise InputError(
-                    f"config ({section}): sample {name!r} is not in the sample sheet {sheet}"
-                    f"{hint}"
+                    f"config ({section}): sample {name!r} is not in the sample sheet {sheet}{hint}"
                 )
             if types[name] not in allowed:
                 raise InputError(
