@@ -3,7 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo test test-slurm lint bench clean
+.PHONY: setup demo run test test-slurm lint bench clean
+PROFILE ?= test
 
 setup:  ## install Debian tools + Python virtualenv (idempotent)
 	bash devtools/setup_debian.sh
@@ -15,6 +16,10 @@ demo: setup  ## run the workflow on the bundled test dataset
 	@echo "Sample reports:   results/report/index.html (FHIR bundles: results/fhir/, registry: results/registry/)"
 	@echo "Validation tables: results/validation/summary.tsv, results/validation/somatic_summary.tsv"
 	@cat results/validation/summary.tsv results/validation/somatic_summary.tsv
+
+run: setup  ## your own run: make run CONFIG=my-run/config.yaml [PROFILE=test|local|slurm]
+	@test -n "$(CONFIG)" || { echo "usage: make run CONFIG=path/to/config.yaml [PROFILE=test|local|slurm]" >&2; exit 2; }
+	snakemake --profile profiles/$(PROFILE) --configfile '$(CONFIG)'
 
 test: setup  ## the whole test suite (unit, dry-run, end-to-end, S3 storage, real SLURM)
 	python -m pytest tests -ra --durations=15 -n 3 --dist loadfile --no-loadscope-reorder

@@ -251,3 +251,28 @@ def test_setup_in_a_fresh_clone_leaves_the_checkout_clean(tmp_path):
     from dnaseq.core.provenance import workflow_version
 
     assert not workflow_version(clone).endswith("-dirty")
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_readme_sections_other_docs_link_to_exist():
+    """Every link from a Markdown file of the project into README.md lands on a heading, and the
+    sections a lab is sent to are there (three of them were once lost in an unrelated commit)."""
+    readme = (REPO / "README.md").read_text()
+    anchors = {github_anchor(h) for h in re.findall(r"^#+ (.+)$", readme, flags=re.M)}
+    for needed in ("clinical-safety", "bad-input-catalogue", "for-labs-your-own-samples"):
+        assert needed in anchors, f"README section #{needed} is gone"
+    links = []
+    for doc in REPO.rglob("*.md"):
+        if any(part.startswith(".") for part in doc.relative_to(REPO).parts):
+            continue
+        for anchor in re.findall(r"README\.md#([\w\-]+)", doc.read_text()):
+            links.append((doc.relative_to(REPO), anchor))
+    assert len(links) >= 4
+    broken = [f"{doc} -> README.md#{anchor}" for doc, anchor in links if anchor not in anchors]
+    assert not broken, f"links to README sections that do not exist: {broken}"
+    assert github_anchor("For labs: your own samples") == "for-labs-your-own-samples"
