@@ -84,6 +84,19 @@ def test_two_fragments_pass_and_normal_evidence_is_judged_in_fragments(tmp_path)
     assert "NormalEvidence" in rec.filter.keys()
 
 
+def test_no_pass_where_the_normal_is_not_covered(tmp_path):
+    """VarDict once PASSed a call where the normal had depth 0: absence from the normal was not
+    shown. Below somatic.evidence.min_normal_depth (10) fragments: NormalNotCovered."""
+    reads = [(f"alt{i}", 30, alt_read(), 0) for i in range(5)] + ref_reads(10)
+    write_bam(tmp_path / "t.bam", reads)
+    vcf = write_vcf(tmp_path / "c.vcf.gz", LOFREQ_HEADER, "c1\t50\t.\tC\tT\t50\tPASS\tDP=15\n")
+    for depth, expected in ((0, ["NormalNotCovered"]), (9, ["NormalNotCovered"]), (10, ["PASS"])):
+        write_bam(tmp_path / "n.bam", ref_reads(depth, "n"))
+        _, rec = evidence_run(tmp_path, vcf, normal=True)
+        assert rec.samples["NOR"]["DP"] == depth
+        assert list(rec.filter.keys()) == expected, depth
+
+
 def test_vardict_status_other_than_somatic_is_filtered(tmp_path):
     reads = [(f"alt{i}", 30, alt_read(), 0) for i in range(5)] + ref_reads(5)
     write_bam(tmp_path / "t.bam", reads)

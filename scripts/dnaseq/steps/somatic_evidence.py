@@ -14,6 +14,9 @@ The caller's decision is kept (a caller FILTER stays); these FILTERs are added
                    overlapping mates of one fragment is one observation, not two)
   LowTumorVAF      tumour fragment VAF < min_vaf
   NormalEvidence   (paired) normal ALT fragments > max_normal_alt_fragments
+  NormalNotCovered (paired) normal fragment depth < min_normal_depth: absence from the normal
+                   is not shown, so the call cannot be judged somatic (with 10 fragments a
+                   germline het shows no ALT in the normal with probability 0.5^10 < 0.1 %)
   NotSomatic       (VarDict, paired) STATUS is not StrongSomatic/LikelySomatic (Germline, LOH,
                    AFDiff, ...): the STATUS stays in INFO
   PanelOfNormals   (tumour-only) the site is in the panel of normals in >= pon_min_normals
@@ -43,6 +46,7 @@ FILTERS = {
     "LowFragments": "Tumour ALT fragments below somatic.evidence.min_alt_fragments",
     "LowTumorVAF": "Tumour fragment VAF below somatic.evidence.min_vaf",
     "NormalEvidence": "Normal ALT fragments above somatic.evidence.max_normal_alt_fragments",
+    "NormalNotCovered": "Normal depth below somatic.evidence.min_normal_depth: not judged somatic",
     "NotSomatic": "VarDict STATUS is not StrongSomatic/LikelySomatic (see INFO/STATUS)",
     "PanelOfNormals": "Seen in the panel of normals (normals of other patients)",
     "GermlineResource": "Population AF at or above somatic.tumor_only.max_population_af",
@@ -55,6 +59,7 @@ class Settings:
     min_alt_fragments: int = 2
     min_vaf: float = 0.05
     max_normal_alt_fragments: int = 1
+    min_normal_depth: int = 10
     min_mapq: int = 20
     min_bq: int = 20
     max_population_af: float = 0.001
@@ -138,6 +143,8 @@ def reasons_for(
     if normal_counts is not None:
         if normal_counts[1] > s.max_normal_alt_fragments:
             reasons.append("NormalEvidence")
+        if sum(normal_counts) < s.min_normal_depth:
+            reasons.append("NormalNotCovered")
         if status is not None and status not in SOMATIC_STATUSES:
             reasons.append("NotSomatic")
     else:
