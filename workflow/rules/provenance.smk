@@ -25,6 +25,8 @@ rule write_provenance:
         # redone whenever the reference is (by content: see prepare_reference), so that
         # provenance.json and manifest.tsv can never name different reference checksums
         prepared=L.reference.fasta,
+        # what the workflow's copy changed (IUPAC codes read as N)
+        changes=L.reference.changes,
         versions=expand(L.qc.versions, env=ENVS),
     output:
         json=L.provenance.json,
@@ -45,7 +47,7 @@ rule write_provenance:
         "Recording provenance (versions, config, reference checksum)"
     shell:
         "python -m dnaseq.steps provenance --config-json {input.config} --reference {input.reference}"
-        " --versions {input.versions} --workflow-version '{params.workflow_version}'"
+        " --reference-changes {input.changes} --versions {input.versions} --workflow-version '{params.workflow_version}'"
         " --snakemake-version {params.snakemake_version} --output {output.json}"
         " --multiqc {output.multiqc} 2> {log}"
 

@@ -17,7 +17,8 @@ rule prepare_reference:
     input:
         config["reference"]["fasta"],
     output:
-        L.reference.fasta,
+        fasta=L.reference.fasta,
+        changes=L.reference.changes,
     log:
         layout.log("reference/prepare_reference"),
     benchmark:
@@ -33,11 +34,12 @@ rule prepare_reference:
         # and Snakemake's params trigger redoes the preparation and everything downstream
         sha256=REFERENCE_SHA256,
     message:
-        "Decompressing/copying the reference FASTA"
+        "Decompressing/copying the reference FASTA (IUPAC ambiguity codes as N)"
     shell:
         # plain, gzip and bgzip input all end up as a plain FASTA (freebayes needs one)
-        "(if gzip -t {input} 2>/dev/null; then gzip -dc {input}; else cat {input}; fi)"
-        " > {output}.tmp 2> {log} && mv {output}.tmp {output}"
+        "((if gzip -t {input} 2>/dev/null; then gzip -dc {input}; else cat {input}; fi)"
+        " | python -m dnaseq.steps reference-iupac --report {output.changes}"
+        " > {output.fasta}.tmp && mv {output.fasta}.tmp {output.fasta}) 2> {log}"
 
 
 rule index_reference_faidx:

@@ -73,6 +73,7 @@ STAGES: dict[str, Stage] = {
             "reference.smk",
             takes="preflight.reference_check",
             fasta=f"{R}/reference/genome.fa",
+            changes=f"{R}/reference/genome.changes.json",
             fai=f"{R}/reference/genome.fa.fai",
             dict=f"{R}/reference/genome.dict",
             cram_cache=f"{R}/reference/cram_cache/%2s/%2s/%s",
@@ -287,7 +288,8 @@ STAGES: dict[str, Stage] = {
             "what produced the results (versions, config, reference) and the SHA-256 manifest "
             "of every input and deliverable",
             "provenance.smk helpers/provenance.smk",
-            takes="preflight.config_json qc.versions reference.fasta identity.identity_ok",
+            takes="preflight.config_json qc.versions reference.fasta reference.changes "
+            "identity.identity_ok",
             json=f"{R}/provenance/provenance.json",
             multiqc=f"{R}/qc/provenance_mqc.yaml",
             runs=f"{R}/provenance/runs",

@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--config-json", type=Path, required=True)
     ap.add_argument("--reference", type=Path, required=True)
+    ap.add_argument("--reference-changes", type=Path, default=None, help="reference-iupac JSON")
     ap.add_argument("--versions", type=Path, nargs="+", required=True)
     ap.add_argument("--workflow-version", required=True)
     ap.add_argument("--snakemake-version", required=True)
@@ -145,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         args.workflow_version,
         args.snakemake_version,
     )
+    if args.reference_changes:
+        prov["reference"]["workflow_copy"] = json.loads(args.reference_changes.read_text())
     args.output.write_text(json.dumps(prov, indent=1, sort_keys=True) + "\n")
     args.multiqc.write_text(multiqc_section(prov))
     return 0

@@ -23,6 +23,7 @@ STEPS = {
     "somatic-validation": "dnaseq.steps.somatic_validation",
     "compare-calls": "dnaseq.steps.compare_calls",
     "coverage-complete": "dnaseq.steps.coverage_complete",
+    "reference-iupac": "dnaseq.steps.reference_iupac",
     "qc-gate": "dnaseq.steps.qc_gate",
     "clinical-report": "dnaseq.report.build",
     "transcript-genes": "dnaseq.report.variants:transcript_genes_main",
