@@ -218,7 +218,7 @@ def test_the_interface_check_catches_an_undeclared_read():
 def test_readme_shows_the_stage_interfaces():
     readme = (REPO / "README.md").read_text()
     assert layout.markdown_table() in readme, (
-        "README 'Layout' is out of date: paste `python -m dnaseq.core.layout` into it"
+        "README 'Stages' is out of date: run python -m dnaseq.core.layout --readme README.md"
     )
 
 

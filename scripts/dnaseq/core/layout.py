@@ -12,13 +12,15 @@ Where tools are alternatives (duplicate marking, annotation) the tool is part of
 the two rules never claim the same file and no `ruleorder` is needed; `Layout` fills the
 configured tool in for the stages that read them.
 
-    python -m dnaseq.core.layout      # the stage interfaces as the README's Markdown table
+    python -m dnaseq.core.layout                     # the stage interfaces as a Markdown table
+    python -m dnaseq.core.layout --readme README.md  # ... written into README "Stages"
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -471,5 +473,19 @@ def all_patterns() -> dict[str, str]:
     return {f"{s}.{k}": p for s, stage in STAGES.items() for k, p in stage.paths.items()}
 
 
+README_BEGIN = "<!-- layout table: python -m dnaseq.core.layout --readme README.md -->"
+README_END = "<!-- end of layout table -->"
+
+
+def update_readme(path: Path) -> None:
+    """Rewrite the table between the README's layout markers."""
+    text = path.read_text()
+    begin, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+    path.write_text(text[:begin] + "\n" + markdown_table() + "\n" + text[end:])
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.stdout.write(markdown_table() + "\n")
+    if sys.argv[1:2] == ["--readme"]:
+        update_readme(Path(sys.argv[2]))
+    else:
+        sys.stdout.write(markdown_table() + "\n")
