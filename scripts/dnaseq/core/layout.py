@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 RESULTS = "results"
