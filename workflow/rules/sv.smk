@@ -33,9 +33,18 @@ rule call_sv_delly:
     message:
         "Calling structural variants of {wildcards.sample} (delly)"
     shell:
-        "(delly call -g {input.ref} {params.exclude} {params.extra} -o {params.bcf} {input.bam}"
+        # a sample delly cannot run on ("not enough data to estimate library parameters"):
+        # delly's part is "not assessed" with the reason, and the run goes on (sv-not-assessed);
+        # any other failure fails the job
+        "(rm -f {params.bcf}.log"
+        " && (delly call -g {input.ref} {params.exclude} {params.extra} -o {params.bcf}"
+        " {input.bam} > {params.bcf}.log 2>&1"
+        " || python -m dnaseq.steps sv-not-assessed --caller delly --log {params.bcf}.log"
+        " --fai {input.fai} --sample {wildcards.sample} --output {params.bcf}"
+        " || (cat {params.bcf}.log; false))"
+        " && cat {params.bcf}.log"
         " && bcftools view -Oz -o {output.vcf} {params.bcf} && tabix -f -p vcf {output.vcf}"
-        " && rm -f {params.bcf} {params.bcf}.csi) > {log} 2>&1"
+        " && rm -f {params.bcf} {params.bcf}.csi {params.bcf}.log) > {log} 2>&1"
 
 
 rule call_sv_tiddit:

@@ -21,6 +21,7 @@ import pandas as pd
 import pysam
 
 from dnaseq.report import fhir, qc, render, variants
+from dnaseq.steps import sv_merge
 
 TRANSCRIPT_POLICY = (
     "One transcript per variant: a transcript on the lab's list first, then MANE Select, then "
@@ -212,6 +213,8 @@ def build(args: argparse.Namespace) -> dict:
         "variant_territory": "panel targets" if targets else "whole callable territory",
         "biomarkers": biomarkers(args.tmb, args.msi, args.msi_high_score),
         "structural_variants": sv_block(args.sv),
+        # SV callers that could not run on the sample: that part is "not assessed"
+        "structural_variants_not_assessed": sv_merge.not_assessed(args.sv) if args.sv else [],
         "copy_number": cnv_block(args.cnv_genes, args.cnv_plot),
         "provenance": provenance_block(args.provenance, args.report_id),
         "multiqc_link": args.multiqc_link,

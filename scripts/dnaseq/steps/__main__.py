@@ -32,6 +32,7 @@ STEPS = {
     "sv-merge": "dnaseq.steps.sv_merge",
     "sv-counts": "dnaseq.steps.sv_merge:counts_main",
     "tiddit-no-calls": "dnaseq.steps.sv_merge:tiddit_no_calls_main",
+    "sv-not-assessed": "dnaseq.steps.sv_merge:not_assessed_main",
     "sv-validation": "dnaseq.steps.sv_validation",
     "cnv-genes": "dnaseq.steps.cnv_genes",
     "cnv-noise": "dnaseq.steps.cnv_genes:noise_main",

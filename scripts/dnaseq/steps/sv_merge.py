@@ -158,8 +158,10 @@ def write_vcf(
     fasta: pysam.FastaFile,
     min_callers: int,
     genes: dict[str, list[tuple[int, int, str]]],
+    notes: list[str] = (),
 ) -> None:
-    lines = ["##fileformat=VCFv4.2", "##source=dnaseq sv-merge"]
+    """notes: extra header lines (callers that could not run on the sample)."""
+    lines = ["##fileformat=VCFv4.2", "##source=dnaseq sv-merge", *notes]
     lines += [f"##contig=<ID={c},length={n}>" for c, n in zip(fasta.references, fasta.lengths,
                                                                strict=True)]  # fmt: skip
     lines += HEADER
@@ -200,17 +202,21 @@ def main(argv: list[str] | None = None) -> int:
     fasta = pysam.FastaFile(str(args.reference))
     contigs = set(fasta.references)
     calls: list[Call] = []
+    notes: list[str] = []
     try:
         for item in args.calls:
             caller, _, vcf = item.partition("=")
             calls += read_calls(Path(vcf), caller, contigs, args.min_size)
+            with pysam.VariantFile(vcf) as handle:
+                notes += [str(r).strip() for r in handle.header.records if r.key == NOT_ASSESSED]
     except ValueError as err:
         print(f"ERROR: {err}", file=sys.stderr)
         return 1
     excluded = read_bed(args.exclude)
     events = [e for e in merge(calls, args.max_distance, args.min_overlap)
               if not overlaps(excluded, e)]  # fmt: skip
-    write_vcf(args.output, events, args.sample, fasta, args.min_callers, read_genes(args.gff3))
+    genes = read_genes(args.gff3)
+    write_vcf(args.output, events, args.sample, fasta, args.min_callers, genes, notes)
     print(f"{args.sample}: {len(calls)} calls -> {len(events)} events", file=sys.stderr)
     return 0
 
@@ -271,3 +277,44 @@ def tiddit_no_calls_main(argv: list[str] | None = None) -> int:
     print(f"{sample}: TIDDIT found no SV candidate cluster (known 3.5.2 crash); no calls",
           file=sys.stderr)  # fmt: skip
     return 0
+
+
+# A caller that cannot run on a sample, recognised by its own message: that caller's part of
+# the SV analysis is "not assessed" for that sample, with the reason, and the run goes on. Any
+# other failure stays a failure.
+CANNOT_RUN = {
+    "delly": ("Sample has not enough data to estimate library parameters",),
+}
+NOT_ASSESSED = "dnaseq_not_assessed"
+
+
+def not_assessed_main(argv: list[str] | None = None) -> int:
+    """`sv-not-assessed --caller C --log LOG --fai FAI --sample S --output VCF`: when LOG
+    shows a known "cannot run on this sample" message of caller C, write a VCF without records
+    whose header says so (##dnaseq_not_assessed) and exit 0; otherwise exit 1."""
+    ap = argparse.ArgumentParser(description=not_assessed_main.__doc__)
+    for option in ("--caller", "--log", "--fai", "--sample", "--output"):
+        ap.add_argument(option, required=True)
+    args = ap.parse_args(argv)
+    text = Path(args.log).read_text(errors="replace")
+    reason = next((m for m in CANNOT_RUN.get(args.caller, ()) if m in text), None)
+    if reason is None:
+        return 1
+    contigs = [line.split("\t")[:2] for line in Path(args.fai).read_text().splitlines() if line]
+    lines = ["##fileformat=VCFv4.2", f'##{NOT_ASSESSED}=<Caller={args.caller},Reason="{reason}">']
+    lines += [f"##contig=<ID={name},length={length}>" for name, length in contigs]
+    lines += HEADER[:3] + [f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{args.sample}"]
+    Path(args.output).write_text("\n".join(lines) + "\n")
+    print(f"{args.sample}: {args.caller} cannot run on this sample ({reason}): not assessed",
+          file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def not_assessed(vcf: Path) -> list[str]:
+    """'caller: reason' of every caller that could not run, from a VCF's header."""
+    with pysam.VariantFile(str(vcf)) as handle:
+        return [
+            f"{r.get('Caller')}: {str(r.get('Reason')).strip(chr(34))}"
+            for r in handle.header.records
+            if r.key == NOT_ASSESSED
+        ]
