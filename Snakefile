@@ -73,3 +73,11 @@ onsuccess:
         STARTED_UTC,
         workflow.storage_settings.default_storage_prefix,
     )
+
+
+onerror:
+    # one sample's failure does not stop the others (profiles: keep-going); who failed and
+    # why goes into results/FAILED/run-summary.tsv (dnaseq.core.failures)
+    _failed = failures.report(log, Path(layout.RESULTS), SAMPLES)
+    if _failed:
+        logger.error(_failed)

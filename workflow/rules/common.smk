@@ -16,7 +16,8 @@ from snakemake.utils import validate
 WORKFLOW_DIR = Path(str(workflow.current_basedir)).parents[1]
 try:
     import dnaseq
-    from dnaseq.core import layout, manifest, preflight, provenance, runlock, sheets, versions
+    from dnaseq.core import failures, layout, manifest, preflight, provenance, runlock, sheets
+    from dnaseq.core import versions
     from dnaseq.core.config_inputs import config_inputs, load_schema
 except ImportError as err:
     raise WorkflowError(
