@@ -97,7 +97,7 @@ def test_report_levels_grade_both_directions():
 
 def concordance(*rows: tuple[str, str, str, str, str]) -> list[dict[str, str]]:
     keys = ["sample_a", "sample_b", "concordance", "expected", "status"]
-    return [dict(zip(keys, r, strict=True), sites="30") for r in rows]
+    return [dict(zip(keys, r, strict=True), sites="30", lod="12.0") for r in rows]
 
 
 def test_identity_needs_a_same_person_comparison():
@@ -105,9 +105,11 @@ def test_identity_needs_a_same_person_comparison():
     assert qc.fingerprint_metric("S1", concordance(unrelated)).verdict == "WARN"
     same = ("S1", "expected genotypes", "1.0", "same person", "OK")
     assert qc.fingerprint_metric("S1", concordance(unrelated, same)).verdict == "PASS"
-    swap = ("S1", "S3", "0.4", "same person", "FAIL: same patient but genotypes differ")
+    swap = ("S1", "S3", "0.4", "same person", "FAIL: same patient but two people (LOD -9.0)")
     metric = qc.fingerprint_metric("S1", concordance(same, swap))
     assert metric.verdict == "FAIL" and "S3" in metric.description
+    unsure = ("S1", "S4", "0.9", "same person", "INCONCLUSIVE: LOD 1.0 between -3 and 3")
+    assert qc.fingerprint_metric("S1", concordance(unrelated, unsure)).verdict == "WARN"
 
 
 def test_msi_result(tmp_path):

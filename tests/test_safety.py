@@ -121,20 +121,25 @@ def test_run_record_command_line_has_no_credentials():
                      "--storage-s3-token", "<redacted>", "<redacted>", "--keep-going"]  # fmt: skip
 
 
-def test_concordance_judgement():
-    s = identity.Settings(min_sites=3, threshold=0.9)
-    a = {("c", i): (0, 1) for i in range(10)}
-    same = dict(a)
-    other = {("c", i): (0, 1) if i < 5 else (1, 1) for i in range(10)}
-    assert identity.concordance(a, same) == (10, 1.0)
-    assert identity.judge(*identity.concordance(a, other), same_person=False, s=s) == "OK"
-    assert identity.judge(*identity.concordance(a, same), same_person=False, s=s).startswith(
-        "FAIL: different patients but same genotypes"
+def test_identity_judgement_by_lod():
+    s = identity.Settings(min_sites=3, min_lod=3)
+    het, hom = identity.allele_count_likelihoods(10, 10), identity.allele_count_likelihoods(0, 20)
+    norm = [tuple(v / sum(x) for v in x) for x in (het, hom)]
+    a = {("c", i): norm[0] for i in range(10)}
+    other = {("c", i): norm[0] if i < 5 else norm[1] for i in range(10)}
+    n, same_lod = identity.fingerprint_lod(a, dict(a), {})
+    assert n == 10 and same_lod > 2.5  # ten matching hets at AF 0.5: log10(2) each
+    _, other_lod = identity.fingerprint_lod(a, other, {})
+    assert other_lod < -3
+    assert identity.judge(n, other_lod, same_person=False, s=s) == "OK"
+    assert identity.judge(n, 5.0, same_person=False, s=s).startswith(
+        "FAIL: different patients but one person"
     )
-    assert identity.judge(*identity.concordance(a, other), same_person=True, s=s).startswith(
-        "FAIL: same patient but genotypes differ"
+    assert identity.judge(n, other_lod, same_person=True, s=s).startswith(
+        "FAIL: same patient but two people"
     )
-    assert identity.judge(1, 1.0, True, s) == "NOT_COMPARABLE"
+    assert identity.judge(n, 1.0, same_person=True, s=s).startswith("INCONCLUSIVE")
+    assert identity.judge(1, 9.0, True, s) == "NOT_COMPARABLE"
 
 
 def test_sex_inference():
@@ -203,9 +208,8 @@ def test_swapped_samples_stop_the_run(tmp_path):
     table = pd.read_csv(tmp_path / "results/qc/identity/concordance.tsv", sep="\t")
     vs_expected = table[table["sample_b"] == "expected genotypes"]
     assert len(vs_expected) == 2
-    assert all(
-        s.startswith("FAIL: same patient but genotypes differ") for s in vs_expected["status"]
-    )
+    assert all(s.startswith("FAIL: same patient but two people") for s in vs_expected["status"])
+    assert (vs_expected["lod"] <= -3).all()
     pair = table[table["sample_b"] == "SIM02"]
     assert pair["status"].tolist() == ["OK"]  # two different people, as declared
     log = (tmp_path / "logs/identity/gate.log").read_text()
@@ -223,10 +227,8 @@ def test_duplicated_sample_stands_out(tmp_path):
     assert proc.returncode != 0
     table = pd.read_csv(tmp_path / "results/qc/identity/concordance.tsv", sep="\t")
     pair = table[table["sample_b"] == "SIM02"]
-    assert pair["status"].tolist() == [
-        "FAIL: different patients but same genotypes (duplicate or swapped sample?)"
-    ]
-    assert pair["concordance"].iloc[0] >= 0.95
+    assert pair["status"].iloc[0].startswith("FAIL: different patients but one person")
+    assert pair["concordance"].iloc[0] >= 0.95 and pair["lod"].iloc[0] >= 3
     # the BAMs and VCFs already written must not look final: both samples are marked
     for sample in ("SIM01", "SIM02"):
         marker = (tmp_path / f"results/FAILED/{sample}.identity.txt").read_text()
@@ -240,6 +242,7 @@ def test_matching_identities_pass(tmp_path):
     table = pd.read_csv(tmp_path / "results/qc/identity/concordance.tsv", sep="\t")
     assert set(table["status"]) == {"OK"}
     assert table.loc[table["sample_b"] == "SIM02", "concordance"].iloc[0] < 0.7
+    assert table.loc[table["sample_b"] == "SIM02", "lod"].iloc[0] <= -3
 
 
 # ------------------------------------------------------------------ faults and determinism

@@ -56,6 +56,7 @@ rule check_identity_concordance:
     input:
         fingerprints=expand(L.identity.fingerprint, sample=SAMPLES),
         expected=list(config["identity"]["expected"].values()),
+        sites=config["identity"]["sites"],  # population AF (INFO/AF) of every site
     output:
         tsv=L.identity.concordance,
         multiqc=L.identity.concordance_mqc,
@@ -78,14 +79,14 @@ rule check_identity_concordance:
         ),
         min_depth=config["identity"]["min_depth"],
         min_sites=config["identity"]["min_sites"],
-        threshold=config["identity"]["same_person_min_concordance"],
+        min_lod=config["identity"]["min_lod"],
     message:
         "Comparing genotype fingerprints of all samples (swaps, duplicates)"
     shell:
         "python -m dnaseq.steps identity concordance --fingerprints {params.fingerprints}"
         " --patients {params.patients} --expected {params.expected}"
         " --min-depth {params.min_depth} --min-sites {params.min_sites}"
-        " --threshold {params.threshold} --output {output.tsv} --multiqc {output.multiqc}"
+        " --min-lod {params.min_lod} --sites {input.sites} --output {output.tsv} --multiqc {output.multiqc}"
         " 2> {log}"
 
 

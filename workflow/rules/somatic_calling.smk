@@ -40,6 +40,7 @@ rule check_tumor_normal_identity:
     input:
         tumor=layout.partial(L.identity.fingerprint, sample="{tumor}"),
         normal=lambda w: outputs(L.identity.fingerprint, sample=[PAIRS[w.tumor]]),
+        sites=config["identity"]["sites"],  # population AF (INFO/AF) of every site
     output:
         L.somatic.pair_check,
     log:
@@ -55,13 +56,13 @@ rule check_tumor_normal_identity:
         normal=lambda w: PAIRS[w.tumor],
         min_depth=config["identity"]["min_depth"],
         min_sites=config["identity"]["min_sites"],
-        threshold=config["somatic"]["pair_min_concordance"],
+        min_lod=config["identity"]["min_lod"],
     message:
         "Checking that tumour {wildcards.tumor} and normal {params.normal} are the same person"
     shell:
         "python -m dnaseq.steps identity pair --tumor {wildcards.tumor}={input.tumor}"
         " --normal {params.normal}={input.normal} --min-depth {params.min_depth}"
-        " --min-sites {params.min_sites} --threshold {params.threshold} --output {output}"
+        " --min-sites {params.min_sites} --min-lod {params.min_lod} --sites {input.sites} --output {output}"
         " 2> {log}"
 
 

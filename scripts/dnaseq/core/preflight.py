@@ -62,7 +62,7 @@ def check_startup(config: dict, units, schema: dict | None = None) -> None:
             else:
                 check_file(item.path, item.what)
         elif item.kind == "bed":
-            if not any(True for _ in bed_intervals(item.path, item.what)):
+            if sum(1 for _ in bed_intervals(item.path, item.what)) == 0:  # every line read
                 raise InputError(
                     f"{item.what} {item.path}: no interval (only header or comment lines); "
                     f"give a BED with at least one region, or leave config {item.key} empty"

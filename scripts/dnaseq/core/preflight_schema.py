@@ -8,6 +8,14 @@ import shlex
 
 from dnaseq.core.sheets import InputError
 
+# keys of earlier versions -> what replaces them (a clear message instead of "unknown key")
+REPLACED_KEYS = {
+    "identity.same_person_min_concordance": "identity.min_lod in 0.6.0 (identity by likelihood "
+    "ratio: raw concordance depends on allele frequencies and on the sites covered)",
+    "somatic.pair_min_concordance": "identity.min_lod in 0.6.0 (the tumour/normal check is "
+    "a tumour-aware likelihood ratio)",
+}
+
 
 def validate_config(config: dict, schema: dict) -> None:
     """The config against its schema, with the key path and a hint for misspelt keys."""
@@ -21,6 +29,10 @@ def validate_config(config: dict, schema: dict) -> None:
     err = errors[0]
     where = ".".join(map(str, err.absolute_path)) or "top level"
     message = err.message
+    for old, new in REPLACED_KEYS.items():
+        parent, _, key = old.rpartition(".")
+        if where == parent and isinstance(err.instance, dict) and key in err.instance:
+            raise InputError(f"config ({old}): replaced by {new}")
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
         known = list(err.schema.get("properties", {}))
         unknown = [k for k in err.instance if k not in known]

@@ -132,7 +132,7 @@ def report_metrics(
 def identity_status(status: str) -> str:
     if status == "OK":
         return "PASS"
-    if status in ("WARN", "NOT_COMPARABLE", "SKIPPED"):
+    if status in ("WARN", "NOT_COMPARABLE", "SKIPPED") or status.startswith("INCONCLUSIVE"):
         return "WARN"
     return "FAIL"
 
@@ -166,9 +166,10 @@ def fingerprint_metric(sample: str, rows: list[dict[str, str]]) -> Metric:
     return Metric(
         "identity",
         f"genotype fingerprint vs {other}: {chosen['status']} ({chosen['expected']},"
-        f" {chosen['sites']} sites)",
-        None if chosen["concordance"] in ("", "nan") else float(chosen["concordance"]),
-        "identity.same_person_min_concordance",
+        f" {chosen['sites']} sites, concordance {chosen['concordance']}); value: LOD one person"
+        " vs two",
+        None if chosen.get("lod", "") in ("", "nan") else float(chosen["lod"]),
+        "identity.min_lod (+/-)",
         verdict,
         "identity",
     )
@@ -196,10 +197,11 @@ def identity_metrics(
         for row in read_tsv(pair_check):
             metrics.append(
                 Metric(
-                    "tumour_normal_concordance",
-                    f"tumour/normal genotype concordance ({row['sample_b']}, {row['sites']} sites)",
-                    None if row["concordance"] in ("", "nan") else float(row["concordance"]),
-                    "somatic.pair_min_concordance",
+                    "tumour_normal_identity",
+                    f"tumour/normal one person ({row['sample_b']}, {row['sites']} sites,"
+                    f" concordance {row['concordance']}); value: LOD one person vs two",
+                    None if row.get("lod", "") in ("", "nan") else float(row["lod"]),
+                    ">= identity.min_lod",
                     identity_status(row["status"]),
                     "identity",
                 )

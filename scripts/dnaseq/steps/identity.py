@@ -1,12 +1,30 @@
 #!/usr/bin/env python3
-"""Sample identity: genotype-fingerprint concordance within a run, and a sex check.
+"""Sample identity: genotype fingerprints compared by likelihood within a run, and a sex check.
 
-concordance: every sample is genotyped at a fixed set of common SNP sites (the workflow runs
+Every sample is genotyped at a fixed set of common SNP sites (the workflow runs
 `bcftools mpileup -T sites | bcftools call -m -C alleles`). For every pair of samples, and for
-every sample with known genotypes (`identity.expected`, e.g. an earlier array), the fraction of
-sites with the same genotype among sites covered (FORMAT/DP >= min_depth) in both is computed.
-Samples of the same patient must agree (>= threshold), samples of different patients must not:
-anything else is a duplicated, swapped or contaminated sample and is reported as FAIL.
+every sample with known genotypes (`identity.expected`, e.g. an earlier array), the evidence
+that the two come from one person is a likelihood ratio, as in Picard CrosscheckFingerprints:
+
+  LOD = sum over sites covered (DP >= min_depth) in both of
+        log10 P(data_a, data_b | same person) / P(data_a, data_b | unrelated people)
+  same person:  sum_g  P(g) P(data_a | g) P(data_b | g)
+  unrelated:    [sum_g P(g) P(data_a | g)] [sum_g P(g) P(data_b | g)]
+
+with genotype likelihoods from each call's allele counts (AD, binomial with READ_ERROR; PL
+where there is no AD; a genotype-only VCF counts its GT), every one floored at GENOTYPE_ERROR,
+and P(g) from the site's population allele frequency (INFO/AF of the sites VCF,
+Hardy-Weinberg; DEFAULT_AF = 0.5 where the sites VCF gives none).
+Raw concordance depends on allele frequencies and on which sites happen to be covered: two
+unrelated people agree at most sites whose minor allele is rare; the LOD weighs each site by
+how much a match there means. The raw concordance is still reported beside it.
+
+Verdicts: LOD >= min_lod (default 3: 1,000 to 1) is one person, LOD <= -min_lod two people,
+anything between INCONCLUSIVE (too few informative sites). Samples of the same patient must be
+one person, samples of different patients two: anything else is a swapped or duplicated sample
+(FAIL). A tumour against its normal is compared tumour-aware: where the normal is
+heterozygous, loss of heterozygosity may leave the tumour with either allele alone, so the
+tumour may show a heterozygous site as either homozygote (prior LOH = 0.5 per site).
 
 sex: reads per base on chrX and chrY relative to the autosomes, from `samtools idxstats`.
 Skipped, with the reason, when the reference has no X/Y contigs.
@@ -22,7 +40,14 @@ from pathlib import Path
 
 Genotypes = dict[tuple[str, int], tuple[int, ...]]
 
-CONCORDANCE_COLUMNS = ["sample_a", "sample_b", "sites", "concordance", "expected", "status"]
+CONCORDANCE_COLUMNS = [
+    "sample_a", "sample_b", "sites", "concordance", "lod", "expected", "status"
+]  # fmt: skip
+DEFAULT_AF = 0.5  # allele frequency of a site whose sites-VCF record gives none
+GENOTYPE_ERROR = 0.001  # floor of every genotype likelihood (model and genotyping errors)
+READ_ERROR = 0.01  # per-read allele error of the allele-count likelihoods
+LOH = 0.5  # tumour-aware: prior that a heterozygous site of the person lost an allele
+Likelihoods = dict[tuple[str, int], tuple[float, float, float]]
 SEX_COLUMNS = ["sample", "reported", "inferred", "x_ratio", "y_ratio", "status", "reason"]
 
 
@@ -45,6 +70,90 @@ def read_genotypes(path: Path, min_depth: int, sample: str | None = None) -> Gen
     return out
 
 
+def allele_count_likelihoods(ref: int, alt: int) -> list[float]:
+    """P(ref, alt reads | 0/0, 0/1, 1/1) up to a common factor, with a per-read error rate."""
+    import math
+
+    logs = [alt * math.log(p) + ref * math.log(1 - p) for p in (READ_ERROR, 0.5, 1 - READ_ERROR)]
+    top = max(logs)
+    return [math.exp(v - top) for v in logs]
+
+
+def read_likelihoods(path: Path, min_depth: int, sample: str | None = None) -> Likelihoods:
+    """Normalised genotype likelihoods (0/0, 0/1, 1/1) at sites with enough depth: from the
+    allele counts (AD; a homozygous-reference site, written without ALT, still counts), else
+    PL, else GT (a genotype-only VCF: known genotypes from an array)."""
+    import pysam
+
+    out: Likelihoods = {}
+    with pysam.VariantFile(str(path)) as vcf:
+        name = sample or list(vcf.header.samples)[0]
+        for rec in vcf:
+            if len(rec.alts or ()) > 1:
+                continue
+            call = rec.samples[name]
+            dp = call.get("DP") if "DP" in rec.format else None
+            if dp is not None and dp < min_depth:
+                continue
+            ad = call.get("AD") if "AD" in rec.format else None
+            pl = call.get("PL") if "PL" in rec.format else None
+            if ad and None not in ad:
+                raw = allele_count_likelihoods(ad[0], sum(ad[1:]))
+            elif pl and None not in pl and len(pl) == 3:
+                raw = [10 ** (-v / 10) for v in pl]
+            else:
+                gt = call.get("GT")
+                if not gt or None in gt:
+                    continue
+                raw = [1.0 if sum(gt) == i else 0.0 for i in range(3)]
+            total = sum(raw)
+            floor = GENOTYPE_ERROR
+            l0, l1, l2 = ((1 - 3 * floor) * r / total + floor for r in raw)
+            out[(rec.chrom, rec.pos)] = (l0, l1, l2)
+    return out
+
+
+def read_site_afs(path: Path | None) -> dict[tuple[str, int], float]:
+    """Population ALT allele frequency per site from the sites VCF's INFO/AF (if it has one)."""
+    if path is None:
+        return {}
+    import pysam
+
+    afs = {}
+    with pysam.VariantFile(str(path)) as vcf:
+        if "AF" not in vcf.header.info:
+            return {}
+        for rec in vcf:
+            af = rec.info.get("AF")
+            if af is not None:
+                afs[(rec.chrom, rec.pos)] = float(af[0] if isinstance(af, tuple) else af)
+    return afs
+
+
+def fingerprint_lod(
+    a: Likelihoods, b: Likelihoods, afs: dict, tumor_aware_b: bool = False
+) -> tuple[int, float]:
+    """(sites compared, LOD one person vs two unrelated people). With tumor_aware_b, b is a
+    tumour and a its normal: under "one person", where the genotype is heterozygous the
+    tumour's data may show either allele alone (loss of heterozygosity)."""
+    import math
+
+    sites, lod = 0, 0.0
+    for key in sorted(a.keys() & b.keys()):
+        p = min(max(afs.get(key, DEFAULT_AF), 0.001), 0.999)
+        prior = ((1 - p) ** 2, 2 * p * (1 - p), p * p)
+        la, lb = a[key], b[key]
+        if tumor_aware_b:  # a heterozygous genotype may show as either homozygote (LOH)
+            lb_same = (lb[0], (1 - LOH) * lb[1] + LOH * (lb[0] + lb[2]) / 2, lb[2])
+        else:
+            lb_same = lb
+        same = sum(prior[g] * la[g] * lb_same[g] for g in range(3))
+        apart = sum(prior[g] * la[g] for g in range(3)) * sum(prior[g] * lb[g] for g in range(3))
+        lod += math.log10(same / apart)
+        sites += 1
+    return sites, lod
+
+
 def concordance(a: Genotypes, b: Genotypes, only_non_ref_in_b: bool = False) -> tuple[int, float]:
     """(sites compared, fraction identical). With `only_non_ref_in_b`, sites absent from b are
     not compared (b lists only variant sites, like most truth or array VCFs)."""
@@ -58,54 +167,62 @@ def concordance(a: Genotypes, b: Genotypes, only_non_ref_in_b: bool = False) -> 
 @dataclass
 class Settings:
     min_sites: int
-    threshold: float
+    min_lod: float = 3.0
 
 
-def judge(sites: int, value: float, same_person: bool, s: Settings) -> str:
+def judge(sites: int, lod: float, same_person: bool, s: Settings) -> str:
     if sites < s.min_sites:
         return "NOT_COMPARABLE"
-    match = value >= s.threshold
-    if same_person and not match:
-        return "FAIL: same patient but genotypes differ (sample swap or mix-up?)"
-    if not same_person and match:
-        return "FAIL: different patients but same genotypes (duplicate or swapped sample?)"
+    if same_person and lod <= -s.min_lod:
+        return f"FAIL: same patient but two people (LOD {lod:.1f}; sample swap or mix-up?)"
+    if not same_person and lod >= s.min_lod:
+        return f"FAIL: different patients but one person (LOD {lod:.1f}; duplicate or swap?)"
+    if abs(lod) < s.min_lod:
+        return f"INCONCLUSIVE: LOD {lod:.1f} between -{s.min_lod:g} and {s.min_lod:g}"
     return "OK"
 
 
+@dataclass
+class Fingerprint:
+    genotypes: Genotypes
+    likelihoods: Likelihoods
+
+    @classmethod
+    def read(cls, path: Path, min_depth: int) -> Fingerprint:
+        return cls(read_genotypes(path, min_depth), read_likelihoods(path, min_depth))
+
+
+def compare(
+    a: Fingerprint, b: Fingerprint, afs: dict, same: bool, s: Settings, tumor_aware: bool = False
+) -> dict[str, object]:
+    """One row of the identity table: sites, concordance, LOD, what was expected, verdict."""
+    _, value = concordance(a.genotypes, b.genotypes)
+    n, lod = fingerprint_lod(a.likelihoods, b.likelihoods, afs, tumor_aware)
+    return {
+        "sites": n,
+        "concordance": value,
+        "lod": f"{lod:.2f}",
+        "expected": "same person" if same else "different people",
+        "status": judge(n, lod, same, s),
+    }
+
+
 def pairwise(
-    fingerprints: dict[str, Genotypes],
+    fingerprints: dict[str, Fingerprint],
     patients: dict[str, str],
-    expected: dict[str, Genotypes],
+    expected: dict[str, Fingerprint],
     s: Settings,
+    afs: dict | None = None,
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for a, b in itertools.combinations(sorted(fingerprints), 2):
-        n, value = concordance(fingerprints[a], fingerprints[b])
         same = patients.get(a, a) == patients.get(b, b)
-        rows.append(
-            {
-                "sample_a": a,
-                "sample_b": b,
-                "sites": n,
-                "concordance": value,
-                "expected": "same person" if same else "different people",
-                "status": judge(n, value, same, s),
-            }
-        )
+        row = compare(fingerprints[a], fingerprints[b], afs or {}, same, s)
+        rows.append({"sample_a": a, "sample_b": b, **row})
     for sample, known in sorted(expected.items()):
-        if sample not in fingerprints:
-            continue
-        n, value = concordance(fingerprints[sample], known)
-        rows.append(
-            {
-                "sample_a": sample,
-                "sample_b": "expected genotypes",
-                "sites": n,
-                "concordance": value,
-                "expected": "same person",
-                "status": judge(n, value, True, s),
-            }
-        )
+        if sample in fingerprints:
+            row = compare(fingerprints[sample], known, afs or {}, True, s)
+            rows.append({"sample_a": sample, "sample_b": "expected genotypes", **row})
     return rows
 
 
@@ -168,12 +285,15 @@ def write_tsv(
 
 
 def check_pair(args: argparse.Namespace) -> int:
-    """Tumour and normal must share the germline genotypes; LOH lowers concordance a little,
-    hence a lower threshold than for two germline samples."""
+    """Tumour and normal must be one person, confirmed by the LOD (tumour-aware: LOH in the
+    tumour is no evidence against); somatic calling of the pair waits for this."""
     (tumor, t_vcf), (normal, n_vcf) = (x.split("=", 1) for x in (args.tumor, args.normal))
-    n, value = concordance(
-        read_genotypes(Path(t_vcf), args.min_depth), read_genotypes(Path(n_vcf), args.min_depth)
-    )
+    row = compare(
+        Fingerprint.read(Path(n_vcf), args.min_depth),
+        Fingerprint.read(Path(t_vcf), args.min_depth),
+        read_site_afs(args.sites), True, Settings(args.min_sites, args.min_lod), tumor_aware=True,
+    )  # fmt: skip
+    n, value, lod = int(row["sites"]), float(row["concordance"]), float(row["lod"])
     if n < args.min_sites:
         print(
             f"TUMOUR/NORMAL IDENTITY CHECK NOT POSSIBLE: tumour {tumor} and normal {normal} "
@@ -185,12 +305,13 @@ def check_pair(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if value < args.threshold:
+    if lod < args.min_lod:
+        verdict = "are two people" if lod <= -args.min_lod else "are not shown to be one person"
         print(
-            f"TUMOUR/NORMAL IDENTITY CHECK FAILED: tumour {tumor} and normal {normal} do not "
-            f"come from the same person: genotype concordance {value:.2f} at {n} sites "
-            f"(minimum {args.threshold}). Somatic calling of this patient is stopped; check for "
-            "a sample swap.",
+            f"TUMOUR/NORMAL IDENTITY CHECK FAILED: tumour {tumor} and normal {normal} {verdict}: "
+            f"LOD {lod:.1f} at {n} sites (one person needs LOD >= {args.min_lod:g}; genotype "
+            f"concordance {value:.2f}). Somatic calling, report and FHIR bundle of this pair "
+            "are stopped; check for a sample swap, or add fingerprint sites the panel covers.",
             file=sys.stderr,
         )
         return 1
@@ -203,6 +324,7 @@ def check_pair(args: argparse.Namespace) -> int:
                 "sample_b": normal,
                 "sites": n,
                 "concordance": value,
+                "lod": f"{lod:.2f}",
                 "expected": "same person",
                 "status": "OK",
             }
@@ -221,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--expected", nargs="*", default=[], help="SAMPLE=VCF of known genotypes")
     c.add_argument("--min-depth", type=int, default=8)
     c.add_argument("--min-sites", type=int, default=10)
-    c.add_argument("--threshold", type=float, default=0.9)
+    c.add_argument("--min-lod", type=float, default=3.0)
+    c.add_argument("--sites", type=Path, default=None, help="sites VCF (INFO/AF)")
     c.add_argument("--output", type=Path, required=True)
     c.add_argument("--multiqc", type=Path, required=True)
     x = sub.add_parser("sex")
@@ -234,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--normal", required=True, help="SAMPLE=VCF")
     p.add_argument("--min-depth", type=int, default=8)
     p.add_argument("--min-sites", type=int, default=10)
-    p.add_argument("--threshold", type=float, default=0.8)
+    p.add_argument("--min-lod", type=float, default=3.0)
+    p.add_argument("--sites", type=Path, default=None, help="sites VCF (INFO/AF)")
     p.add_argument("--output", type=Path, required=True)
     g = sub.add_parser("gate", help="fail (exit 1) if a report has a FAIL row")
     g.add_argument("reports", nargs="+", type=Path)
@@ -245,13 +369,14 @@ def main(argv: list[str] | None = None) -> int:
         fps = {}
         for item in args.fingerprints:
             sample, path = item.split("=", 1)
-            fps[sample] = read_genotypes(Path(path), args.min_depth)
+            fps[sample] = Fingerprint.read(Path(path), args.min_depth)
         expected = {}
         for item in args.expected:
             sample, path = item.split("=", 1)
-            expected[sample] = read_genotypes(Path(path), 0)
+            expected[sample] = Fingerprint.read(Path(path), 0)
         patients = dict(item.split("=", 1) for item in args.patients)
-        rows = pairwise(fps, patients, expected, Settings(args.min_sites, args.threshold))
+        settings = Settings(args.min_sites, args.min_lod)
+        rows = pairwise(fps, patients, expected, settings, read_site_afs(args.sites))
         write_tsv(args.output, CONCORDANCE_COLUMNS, rows, None)
         write_tsv(
             args.multiqc,
@@ -261,8 +386,9 @@ def main(argv: list[str] | None = None) -> int:
                 "id": "identity_concordance",
                 "section_name": "Sample identity (genotype fingerprint)",
                 "plot_type": "table",
-                "description": "Pairwise genotype concordance at fingerprint "
-                "sites. Same patient must agree, different patients must not.",
+                "description": "Pairwise fingerprint comparison: LOD of one person vs two "
+                "unrelated people, and raw genotype concordance. Same patient must be one "
+                "person, different patients two.",
             },
         )
     elif args.command == "sex":
