@@ -140,6 +140,9 @@ def test_lab_config_with_configfile_is_the_whole_configuration(tmp_path):
     cfg["identity"]["sites"] = str(sites)
     cfg["annotation"]["snpeff"]["gff3"] = str(gff)
     cfg["calling"]["scatter"] = 2
+    # the template gates germline samples at 20x mean over the callable territory; the test
+    # genome is 20 Mb of which SIM01's reads cover 1 Mb (a lab sets its assay's minimum)
+    cfg["qc_gate"]["by_type"]["germline"]["min_mean_depth"] = 0.5
     (lab / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     workdir = tmp_path / "run"
     workdir.mkdir()

@@ -3,6 +3,9 @@
 # registered its own).
 
 
+include: "helpers/qc.smk"
+
+
 rule stats_alignments_samtools:
     input:
         **L.alignment(),
@@ -53,7 +56,7 @@ rule flagstat_alignments_samtools:
 rule coverage_mosdepth:
     input:
         **L.alignment(),
-        bed=config["targets"]["bed"] or L.reference.callable,
+        bed=depth_territory,
         ref=L.reference.fasta,
     output:
         summary=L.qc.mosdepth_summary,
@@ -98,7 +101,7 @@ rule evaluate_sample_qc:
     resources:
         **resources_for("evaluate_sample_qc"),
     params:
-        thresholds=json.dumps(config["qc_gate"]),
+        thresholds=lambda w: json.dumps(gate_thresholds(w.sample)),
     message:
         "Judging whether {wildcards.sample} has enough usable data (config qc_gate)"
     shell:

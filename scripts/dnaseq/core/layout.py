@@ -120,8 +120,9 @@ STAGES: dict[str, Stage] = {
             "qc",
             "alignment and coverage QC, the per-sample QC gate before calling, tool versions, "
             "MultiQC",
-            "qc.smk",
-            takes="mapping.analysis_bam trimming.fastp_json reference.fasta reference.callable",
+            "qc.smk helpers/qc.smk",
+            takes="mapping.analysis_bam trimming.fastp_json reference.fasta reference.callable "
+            "panel_coverage.targets",
             stats=f"{R}/qc/samtools/{{sample}}.stats.txt",
             flagstat=f"{R}/qc/samtools/{{sample}}.flagstat.txt",
             idxstats=f"{R}/qc/identity/{{sample}}.idxstats.txt",
