@@ -54,12 +54,18 @@ for shim in devtools/shims/*; do
   ln -sf "$(pwd)/$shim" ".venv/bin/$(basename "$shim")"
 done
 # Tools that no Debian/PyPI package has, built from the sources next to this project
-# (../shared/tools, or DNASEQ_TOOLS): each folder's install.sh puts the tool into .venv/bin.
+# (DNASEQ_TOOLS, else the nearest shared/tools beside this checkout or one of its parent folders):
+# each folder's install.sh puts the tool into .venv/bin.
 # Labs with conda use the bioconda packages pinned in envs/ instead.
 TOOLS=${DNASEQ_TOOLS:-}
-for candidate in "$TOOLS" ../shared/tools ../../shared/tools /work/shared/tools; do
-  [ -n "$candidate" ] && [ -d "$candidate" ] && { TOOLS=$(cd "$candidate" && pwd); break; }
-done
+if [ -z "$TOOLS" ]; then  # a shared/tools folder beside this checkout or beside a parent of it
+  dir=$(pwd)
+  while [ "$dir" != "/" ] && [ -z "$TOOLS" ]; do
+    dir=$(dirname "$dir")
+    [ -d "$dir/shared/tools" ] && TOOLS=$(cd "$dir/shared/tools" && pwd)
+  done
+fi
+MISSING=()
 install_tool() {  # install_tool FOLDER COMMAND CHECK [DEST]: CHECK (a shell test) says it works;
   # DEST is what the folder's install.sh takes (default .venv/bin; LoFreq's takes a PREFIX)
   if (PATH="$(pwd)/.venv/bin:$PATH"; eval "$3") >/dev/null 2>&1; then return; fi
@@ -68,11 +74,21 @@ install_tool() {  # install_tool FOLDER COMMAND CHECK [DEST]: CHECK (a shell tes
     bash "$TOOLS/$1/install.sh" "${4:-$(pwd)/.venv/bin}" > .venv/install-$2.log 2>&1 \
       || { echo "[setup] $2 install failed, see .venv/install-$2.log" >&2; exit 1; }
   else
-    echo "[setup] $1 not found (set DNASEQ_TOOLS to the folder holding it): tests needing $2 skip"
+    MISSING+=("$2")
   fi
 }
 install_tool ensembl-vep-115 vep "vep --help | grep -q ensembl-vep"
 install_tool lofreq-2.1.5 lofreq "lofreq version | grep -q 2.1.5" "$(pwd)/.venv"
 install_tool vardict-1.8.3 vardict-java "command -v vardict-java && command -v var2vcf_paired.pl"
 install_tool octopus-0.7.4 octopus "octopus --version"
+if [ ${#MISSING[@]} -gt 0 ]; then
+  cat >&2 <<EOF
+[setup] not installed: ${MISSING[*]} (no Debian or PyPI package; their sources were not found in
+  ../shared/tools or \$DNASEQ_TOOLS). Either set DNASEQ_TOOLS to a folder holding them and run
+  make setup again, or run the workflow with the pinned conda envs instead (envs/*.yaml:
+  --software-deployment-method conda, profiles/local). Until then, configs that use them
+  (calling.callers: octopus, somatic.callers: lofreq/vardict, annotation.tool: vep) fail at
+  their first job, and the tests that need them fail.
+EOF
+fi
 echo "[setup] done"
