@@ -407,3 +407,14 @@ def test_logs_hold_no_read_sequences(demo_run):
     assert len(reads) > 5000  # every unit's reads, not only some files
     text = "\n".join(p.read_text(errors="replace") for p in (demo_run / "logs").rglob("*.log"))
     assert not [r for r in reads if r in text]
+
+
+def test_identity_multiqc_tables_are_valid_custom_content(tmp_path):
+    """MultiQC reads the `# key: value` header as YAML: a description with a colon once broke
+    the whole custom-content module (TMB and provenance sections vanished with it)."""
+    rows = [{c: "x" for c in identity.CONCORDANCE_COLUMNS}]
+    out = tmp_path / "c_mqc.tsv"
+    mqc = {"id": "identity_concordance", "description": "LOD: one person vs two, a: b"}
+    identity.write_tsv(out, identity.CONCORDANCE_COLUMNS, rows, mqc)
+    header = [line[2:] for line in out.read_text().splitlines() if line.startswith("# ")]
+    assert yaml.safe_load("\n".join(header)) == mqc

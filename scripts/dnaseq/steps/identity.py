@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -277,8 +278,8 @@ def write_tsv(
 
     with open(path, "w") as out:
         if mqc:
-            for key, value in mqc.items():
-                out.write(f"# {key}: {value}\n")
+            for key, value in mqc.items():  # YAML: strings quoted (a ':' in a description)
+                out.write(f"# {key}: {json.dumps(value)}\n")
         out.write("\t".join(columns) + "\n")
         for row in rows:
             out.write("\t".join(fmt(row[c]) for c in columns) + "\n")
