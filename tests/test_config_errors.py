@@ -1,6 +1,7 @@
 """Bad config and sheets are rejected at start-up (dry run), with a message naming the problem."""
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -165,3 +166,24 @@ def test_tumour_without_any_target_bed_is_a_start_up_error(tmp_path):
     out = proc.stdout + proc.stderr
     assert "tumour sample(s) NA12878_T but no target BED" in out
     assert "Traceback" not in out and "IsADirectoryError" not in out
+
+
+def test_python_steps_run_without_the_virtualenv_on_path(tmp_path):
+    """`.venv/bin/snakemake` run from a shell without the virtualenv on PATH (as the README shows
+    for .venv-cluster): the job shells still run the Python steps with Snakemake's interpreter
+    (the reference check imports pysam, which the system's python3 does not have)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import snakemake_command
+
+    venv_bin = str(Path(sys.executable).parent)
+    path = ":".join(p for p in os.environ["PATH"].split(":") if p != venv_bin)
+    # the tools the reference check's rules need (samtools) stay reachable
+    env = dict(os.environ, PATH=path)
+    cfg = make_config(tmp_path)
+    cmd = snakemake_command(tmp_path, cfg, "results/qc/preflight/reference.json")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert "ModuleNotFoundError" not in proc.stdout + proc.stderr
