@@ -4,6 +4,7 @@ HGVS normalisation, QC grading, the FHIR bundle's validation. No workflow run, n
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,21 @@ def test_gene_names_come_from_the_gff(tmp_path: Path):
         "chr1\tx\tCDS\t1\t100\t.\t+\t0\tID=CDS:P1;Parent=transcript:T1\n"
     )
     assert variants.gff_transcript_genes(gff) == {"T1": "ABC1"}
+
+
+def test_a_metric_that_cannot_fail_is_info_not_pass(tmp_path):
+    """A gate minimum of 0 (the bundled scenario's depth) and a sex check that cannot run (no
+    X/Y in the reference) are shown as INFO, never as a PASS or a WARN nobody can act on."""
+    verdict = tmp_path / "v.json"
+    metrics = [
+        {"name": "mean_depth", "description": "d", "value": 0.67, "threshold": 0,
+         "verdict": "PASS"},
+        {"name": "mapped_fraction", "description": "m", "value": 0.99, "threshold": 0.5,
+         "verdict": "PASS"},
+    ]  # fmt: skip
+    verdict.write_text(json.dumps({"sample": "S1", "verdict": "PASS", "metrics": metrics}))
+    depth, mapped = qc.gate_metrics(verdict)
+    assert (depth.verdict, depth.threshold) == ("INFO", "not gated (minimum 0)")
+    assert (mapped.verdict, mapped.threshold) == ("PASS", ">= 0.5")
+    assert qc.identity_status("SKIPPED") == "INFO"
+    assert qc.overall([depth, mapped]) == "PASS"

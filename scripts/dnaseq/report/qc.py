@@ -40,14 +40,16 @@ def overall(metrics: list[Metric]) -> str:
 
 
 def gate_metrics(verdict_json: str | Path) -> list[Metric]:
+    """The QC gate's metrics as it graded them; a minimum of 0 cannot fail, so such a metric is
+    shown as INFO ("not gated"), never as a PASS."""
     data = json.loads(Path(verdict_json).read_text())
     return [
         Metric(
             name=m["name"],
             description=m["description"],
             value=m["value"],
-            threshold=f">= {m['threshold']}",
-            verdict=m["verdict"],
+            threshold=f">= {m['threshold']}" if m["threshold"] else "not gated (minimum 0)",
+            verdict=m["verdict"] if m["threshold"] else "INFO",
             source="qc_gate",
         )
         for m in data["metrics"]
@@ -132,7 +134,9 @@ def report_metrics(
 def identity_status(status: str) -> str:
     if status == "OK":
         return "PASS"
-    if status in ("WARN", "NOT_COMPARABLE", "SKIPPED") or status.startswith("INCONCLUSIVE"):
+    if status == "SKIPPED":  # a check that cannot run here (no X/Y): not applicable
+        return "INFO"
+    if status in ("WARN", "NOT_COMPARABLE") or status.startswith("INCONCLUSIVE"):
         return "WARN"
     return "FAIL"
 
