@@ -260,7 +260,12 @@ def test_tmb_json(demo_run):
     import json
 
     tmb = json.loads((demo_run / "results/somatic/tmb/NA12878_T.paired.json").read_text())
-    assert tmb["callable_bp"] > 5000 and tmb["tmb_per_mb"] is not None
+    assert tmb["callable_bp"] > 5000
+    # the bundled panel is ~0.006 Mb, far below somatic.tmb.min_territory_mb (0.5): no value
+    assert tmb["tmb_per_mb"] is None and not tmb["evaluable"]
+    assert "< 0.5 Mb" in tmb["not_evaluable_reason"]
+    # computed from the call set the report lists (the ensemble), not from one caller
+    assert tmb["settings"]["caller"] == "ensemble"
     assert "callable target territory" in tmb["definition"]
     # chr20 of the test genome has no annotation: no coding variant, all PASS still counted
     assert tmb["nonsynonymous_coding_variants"] == 0 and tmb["all_pass_variants"] >= 9

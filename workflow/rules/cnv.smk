@@ -54,6 +54,8 @@ rule cnv_call_cnvkit:
         reference=config["cnv"]["reference_cnn"] or L.cnv.reference,
         ref=L.reference.fasta,
         fai=L.reference.fai,
+        # every panel gene gets a row in the gene table, also one CNVkit dropped all bins of
+        targets=L.panel_coverage.targets,
     output:
         cnr=L.cnv.cnr,
         cns=L.cnv.cns,
@@ -90,7 +92,8 @@ rule cnv_call_cnvkit:
         " && python -m dnaseq.steps cnv-genes --cnr {output.cnr} --calls {output.calls}"
         " --min-bins {params.genes[min_bins]} --min-depth {params.genes[min_mean_depth]}"
         " --amplification-copies {params.genes[amplification_copies]}"
-        " --deletion-copies {params.genes[deletion_copies]} --output {output.genes}"
+        " --deletion-copies {params.genes[deletion_copies]} --targets {input.targets}"
+        " --output {output.genes}"
         " && rm -rf {params.workdir}) > {log} 2>&1"
 
 

@@ -1,6 +1,7 @@
 # Config and sheet loading, and the registration helpers every module uses. Paths come from the
 # layout (dnaseq.core.layout, `L` here); each stage's own helpers live in its module.
 import json
+import math
 import os
 import re
 import shlex

@@ -104,13 +104,15 @@ rule report_panel_coverage:
     resources:
         **resources_for("report_panel_coverage"),
     params:
-        min_depth=config["somatic"]["coverage"]["min_mean_depth"],
+        min_depth=coverage_min_depth(),
+        min_breadth=config["somatic"]["coverage"]["min_breadth"],
     message:
         "Summarising panel coverage of {wildcards.sample} per target and gene"
     shell:
         "python -m dnaseq.steps panel-coverage --sample {wildcards.sample} --regions {input.regions}"
         " --thresholds {input.thresholds} --reads {input.reads}"
-        " --min-mean-depth {params.min_depth} --per-target {output.per_target}"
+        " --min-mean-depth {params.min_depth} --min-breadth {params.min_breadth}"
+        " --per-target {output.per_target}"
         " --per-gene {output.per_gene} --low-coverage {output.low}"
         " --multiqc {output.multiqc} 2> {log}"
 

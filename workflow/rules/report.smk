@@ -11,8 +11,9 @@ include: "helpers/report.smk"
 # by the same job
 REPORT_OUT = {key: L.report[key] for key in ("html", "tsv", "xlsx", "json", "fhir")}
 REPORT_SETTINGS = json.dumps(
-    {k: config["report"][k] for k in ("depth", "qc", "panel", "reference_build")}
+    {k: config["report"][k] for k in ("depth", "qc", "panel", "reference_build", "performer")}
 )
+INTERPRETATION = json.dumps(config["interpretation"])
 check_report_settings()
 if config["report"]["enabled"]:
     register_envs("report")
@@ -33,8 +34,11 @@ rule report_transcript_genes:
     threads: threads_for("report_transcript_genes")
     resources:
         **resources_for("report_transcript_genes"),
+    params:
+        # the table's columns: a change of format reruns the job (params are rerun triggers)
+        columns="transcript gene version gene_id biotype protein",
     message:
-        "Listing the gene of every transcript in the GFF3 (gene names of the reports)"
+        "Listing every transcript of the GFF3 with its version, gene and protein (reports)"
     shell:
         "python -m dnaseq.steps transcript-genes {input:q} {output:q} 2> {log}"
 
@@ -67,6 +71,7 @@ rule report_germline_sample:
         padding=lambda w: report_targets(w.sample)[1],
         settings=REPORT_SETTINGS,
         fhir=json.dumps(config["report"]["fhir"]),
+        interpretation=INTERPRETATION,
         optional=report_args,
     message:
         "Writing the clinical report of {wildcards.sample} (germline)"
@@ -78,6 +83,7 @@ rule report_germline_sample:
         " --region-dist {input.region_dist} --concordance {input.concordance}"
         " --sex-check {input.sex_check} --provenance {input.provenance}"
         " --target-padding {params.padding} --settings {params.settings:q} {params.optional}"
+        " --interpretation {params.interpretation:q}"
         " --html {output.html} --tsv {output.tsv} --xlsx {output.xlsx} --json {output.json}"
         " --fhir {output.fhir} --fhir-settings {params.fhir:q}"
         " 2> {log}"
@@ -113,6 +119,7 @@ rule report_tumor:
         msi_high=config["somatic"]["msi"]["high_score"],
         settings=REPORT_SETTINGS,
         fhir=json.dumps(config["report"]["fhir"]),
+        interpretation=INTERPRETATION,
         optional=report_args,
     message:
         "Writing the clinical report of {wildcards.tumor} ({wildcards.mode})"
@@ -126,6 +133,7 @@ rule report_tumor:
         " --sex-check {input.sex_check} --provenance {input.provenance}"
         " --target-padding {params.padding} --msi-high-score {params.msi_high}"
         " --settings {params.settings:q} {params.optional}"
+        " --interpretation {params.interpretation:q}"
         " --html {output.html} --tsv {output.tsv} --xlsx {output.xlsx} --json {output.json}"
         " --fhir {output.fhir} --fhir-settings {params.fhir:q}"
         " 2> {log}"

@@ -1,10 +1,10 @@
 # Tumour mutational burden per tumour and mode, from the annotated calls of somatic.tmb.caller
-# over the panel bases covered at somatic.tmb.min_depth (definition in the README and the JSON).
+# (default: the call set the reports show) over the panel bases covered at somatic.tmb.min_depth (definition in the README and the JSON).
 
 
 rule tumor_mutational_burden:
     input:
-        vcf=L.annotated_somatic_vcf(caller=config["somatic"]["tmb"]["caller"]),
+        vcf=L.annotated_somatic_vcf(caller=tmb_call_set()),
         thresholds=layout.partial(L.panel_coverage.thresholds, sample="{tumor}"),
     output:
         json=L.somatic.tmb,
@@ -19,7 +19,7 @@ rule tumor_mutational_burden:
     resources:
         **resources_for("tumor_mutational_burden"),
     params:
-        settings=json.dumps(config["somatic"]["tmb"]),
+        settings=json.dumps({**config["somatic"]["tmb"], "caller": tmb_call_set()}),
     message:
         "Computing tumour mutational burden of {wildcards.tumor} ({wildcards.mode})"
     shell:

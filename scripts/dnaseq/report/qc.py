@@ -213,8 +213,19 @@ def identity_metrics(
     return metrics
 
 
-def gene_coverage(per_gene: str | Path) -> list[dict[str, str]]:
-    return read_tsv(per_gene)
+def gene_coverage(per_gene: str | Path) -> list[dict[str, object]]:
+    """Per-gene coverage with every share as a fraction (0-1), like the rest of the report:
+    the panel step's `pct_ge_Nx` columns become `fraction_ge_Nx`."""
+    rows: list[dict[str, object]] = []
+    for row in read_tsv(per_gene):
+        converted: dict[str, object] = {}
+        for key, value in row.items():
+            if key.startswith("pct_"):
+                converted["fraction_" + key[4:]] = round(float(value) / 100, 4)
+            else:
+                converted[key] = value
+        rows.append(converted)
+    return rows
 
 
 def low_coverage_regions(bed: str | Path) -> list[dict[str, str]]:
@@ -230,6 +241,10 @@ def low_coverage_regions(bed: str | Path) -> list[dict[str, str]]:
                         "end": int(fields[2]),
                         "target": fields[3],
                         "mean_depth": fields[4],
+                        "breadth_fraction": round(float(fields[5]) / 100, 4)
+                        if len(fields) > 5 and fields[5] not in ("", "nan")
+                        else None,
+                        "reason": fields[6] if len(fields) > 6 else "mean depth below minimum",
                     }
                 )
     return rows

@@ -12,7 +12,7 @@ overlapping transcript. The report shows one annotation per variant, chosen in t
    was available, so the reader knows the HGVS is of an unvetted transcript.
 
 HGVS is written the same way for both annotators (VEP's URL-escaped `=` decoded, protein
-synonymous changes as `p.Leu820=`, transcript/protein prefixes removed).
+synonymous changes as `p.(Leu820=)`), on versioned accessions: see dnaseq.report.nomenclature.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pysam
+
+from dnaseq.report import nomenclature as nm
 
 IMPACT_RANK = {"HIGH": 0, "MODERATE": 1, "LOW": 2, "MODIFIER": 3, "": 4}
 SNPEFF_FIELDS = [
@@ -58,6 +60,10 @@ class Annotation:
     mane_select: bool = False
     canonical: bool = False
     population_af: float | None = None
+    gene_id: str = ""
+    hgnc_id: str = ""
+    hgvs_c_raw: str = ""
+    hgvs_p_raw: str = ""
 
 
 @dataclass
@@ -84,6 +90,21 @@ class VariantRow:
     population_af: float | None
     callers: str = ""
     target: str = ""
+    variant_type: str = ""
+    hgvs_g: str = ""
+    genomic_accession: str = ""
+    build: str = ""
+    protein_accession: str = ""
+    gene_id: str = ""
+    hgnc_id: str = ""
+    origin: str = ""
+    clinvar_significance: str = ""
+    clinvar_review_status: str = ""
+    clinvar_id: str = ""
+    acmg_suggested: str = ""
+    amp_tier_suggested: str = ""
+    knowledge: str = ""
+    section: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -179,6 +200,10 @@ def parse_annotations(values: Iterable[str], key: str, names: list[str]) -> list
                 transcript=bare_transcript(parts.get("Feature", parts.get("Feature_ID", ""))),
                 hgvs_c=clean_hgvs(parts.get("HGVSc", "")),
                 hgvs_p=clean_hgvs(parts.get("HGVSp", "")),
+                gene_id=parts.get("Gene", parts.get("Gene_ID", "")),
+                hgnc_id=parts.get("HGNC_ID", ""),
+                hgvs_c_raw=unquote(parts.get("HGVSc", "")),
+                hgvs_p_raw=unquote(parts.get("HGVSp", "")),
                 mane_select=bool(parts.get("MANE_SELECT") or parts.get("MANE")),
                 canonical=parts.get("CANONICAL", "") == "YES",
                 population_af=population,
@@ -272,17 +297,61 @@ def target_of(targets: dict[str, list[tuple[int, int, str]]], chrom: str, pos: i
     return None
 
 
+@dataclass
+class Naming:
+    """What the nomenclature needs beyond the VCF: contig accessions, the GFF3's transcripts,
+    the HGNC table and the reference sequence (for 3' shifting)."""
+
+    accessions: dict[str, nm.Accession] = field(default_factory=dict)
+    transcripts: dict[str, nm.Transcript] = field(default_factory=dict)
+    hgnc: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sequence: nm.Sequence | None = None
+    build: str = ""
+
+
+def name_row(row: VariantRow, chosen: Annotation | None, naming: Naming) -> None:
+    """Fill in the row's nomenclature: g. on the accession, versioned transcript, c./n. never on
+    a gene ID, p. in parentheses with its protein accession, variant type, gene and HGNC IDs."""
+    sequence = naming.sequence or nm.Sequence(None)
+    row.hgvs_g, row.variant_type = nm.genomic_hgvs(
+        naming.accessions, row.chrom, row.pos, row.ref, row.alt, sequence
+    )
+    entry = naming.accessions.get(row.chrom)
+    row.genomic_accession = entry.accession if entry else ""
+    row.build = entry.build if entry else naming.build
+    if chosen is None:
+        return
+    feature = chosen.transcript
+    known = naming.transcripts.get(feature.split(".")[0])
+    if nm.is_transcript(feature):
+        row.transcript = nm.versioned_transcript(feature, chosen.hgvs_c_raw, naming.transcripts)
+        row.hgvs_c = nm.coding_change(chosen.hgvs_c_raw or chosen.hgvs_c, feature)
+        row.hgvs_p = nm.protein_change(chosen.hgvs_p)
+        row.protein_accession = nm.protein_accession(chosen.hgvs_p_raw)
+    else:  # a gene or region: no transcript-level HGVS on it
+        row.transcript, row.hgvs_c, row.hgvs_p = "", "", ""
+    gene_id = chosen.gene_id.removeprefix("gene:")
+    if not gene_id.startswith("ENSG") and known:
+        gene_id = known.gene_id
+    if not gene_id and feature.startswith("ENSG"):
+        gene_id = feature
+    row.gene_id = gene_id if gene_id.startswith("ENSG") else ""
+    row.hgnc_id = nm.hgnc_of(naming.hgnc, row.gene_id, row.gene, chosen.hgnc_id)
+
+
 def variant_rows(
     vcf: str | Path,
     sample: str,
     listed: dict[str, str],
     targets: dict[str, list[tuple[int, int, str]]] | None = None,
     somatic: bool = False,
-    gene_names: dict[str, str] | None = None,
+    naming: Naming | None = None,
 ) -> list[VariantRow]:
     """Every ALT allele in the VCF that `sample` carries (germline: its genotype has the allele;
     somatic: every record, the tumour's genotype being a caller's guess), inside `targets` when
     given; PASS and filtered alike (the caller of this function separates them)."""
+    naming = naming or Naming()
+    gene_names = {k: t.gene for k, t in naming.transcripts.items()}
     rows = []
     with pysam.VariantFile(str(vcf)) as handle:
         fields = annotation_fields(handle.header)
@@ -306,71 +375,36 @@ def variant_rows(
                     gene = gene_names.get(chosen.transcript, gene)
                 depth, alt_depth, vaf = depths(call, index)
                 callers = record.info.get("CALLERS") if "CALLERS" in record.header.info else None
-                rows.append(
-                    VariantRow(
-                        chrom=record.chrom,
-                        pos=record.pos,
-                        ref=record.ref,
-                        alt=alt,
-                        filter=";".join(record.filter.keys()) or ".",
-                        gene=gene,
-                        transcript=chosen.transcript if chosen else "",
-                        transcript_basis=basis,
-                        hgvs_c=chosen.hgvs_c if chosen else "",
-                        hgvs_p=chosen.hgvs_p if chosen else "",
-                        consequence=chosen.consequence if chosen else "",
-                        impact=chosen.impact if chosen else "",
-                        genotype="/".join("." if a is None else str(a) for a in call["GT"] or ()),
-                        zygosity=state,
-                        depth=depth,
-                        alt_depth=alt_depth,
-                        vaf=vaf,
-                        population_af=chosen.population_af if chosen else None,
-                        callers=",".join(callers) if callers else "",
-                        target=target,
-                    )
+                row = VariantRow(
+                    chrom=record.chrom,
+                    pos=record.pos,
+                    ref=record.ref,
+                    alt=alt,
+                    filter=";".join(record.filter.keys()) or ".",
+                    gene=gene,
+                    transcript=chosen.transcript if chosen else "",
+                    transcript_basis=basis,
+                    hgvs_c=chosen.hgvs_c if chosen else "",
+                    hgvs_p=chosen.hgvs_p if chosen else "",
+                    consequence=chosen.consequence if chosen else "",
+                    impact=chosen.impact if chosen else "",
+                    genotype="/".join("." if a is None else str(a) for a in call["GT"] or ()),
+                    zygosity=state,
+                    depth=depth,
+                    alt_depth=alt_depth,
+                    vaf=vaf,
+                    population_af=chosen.population_af if chosen else None,
+                    callers=",".join(callers) if callers else "",
+                    target=target,
                 )
+                name_row(row, chosen, naming)
+                rows.append(row)
     return rows
 
 
 def gff_transcript_genes(gff3: str | Path) -> dict[str, str]:
-    """transcript -> gene name (Name, else gene_id) from an Ensembl-style GFF3 (plain or gzip):
-    the gene names the report shows for transcripts not on the lab's list, the same whichever
-    annotator ran (snpEff names genes after whatever the GFF3 feature hierarchy offers)."""
-    import gzip
-
-    genes: dict[str, str] = {}
-    parents: dict[str, str] = {}
-    opener = gzip.open if str(gff3).endswith(".gz") else open
-    with opener(gff3, "rt") as handle:
-        for line in handle:
-            if line.startswith("#"):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 9:
-                continue
-            attrs = dict(kv.split("=", 1) for kv in fields[8].split(";") if "=" in kv)
-            if "ID" not in attrs:
-                continue
-            if attrs["ID"].startswith("gene:"):
-                genes[attrs["ID"]] = attrs.get("Name") or attrs.get("gene_id", "")
-            elif "transcript_id" in attrs and attrs.get("Parent", "").startswith("gene:"):
-                parents[attrs["transcript_id"]] = attrs["Parent"]
-    return {t: genes[g] for t, g in parents.items() if genes.get(g)}
-
-
-def write_transcript_genes(gff3: str | Path, output: str | Path) -> None:
-    with open(output, "w") as handle:
-        handle.write("transcript\tgene\n")
-        for transcript, gene in sorted(gff_transcript_genes(gff3).items()):
-            handle.write(f"{transcript}\t{gene}\n")
-
-
-def read_transcript_genes(path: str | Path | None) -> dict[str, str]:
-    if not path:
-        return {}
-    with open(path, newline="") as handle:
-        return {r["transcript"]: r["gene"] for r in csv.DictReader(handle, delimiter="\t")}
+    """transcript -> gene name from an Ensembl-style GFF3 (see nomenclature.gff_transcripts)."""
+    return {k: t.gene for k, t in nm.gff_transcripts(gff3).items()}
 
 
 def transcript_genes_main(argv: list[str] | None = None) -> int:
@@ -381,5 +415,5 @@ def transcript_genes_main(argv: list[str] | None = None) -> int:
     if len(args) != 2:
         print("usage: transcript-genes GFF3 OUTPUT", file=sys.stderr)
         return 2
-    write_transcript_genes(args[0], args[1])
+    nm.write_transcripts(args[0], args[1])
     return 0

@@ -7,8 +7,10 @@ gave the segment holding most of the gene's bins (purity-aware when the sheet gi
 call: gain / loss / neutral against the ploidy; clinical: amplification when copy_number >=
 `--amplification-copies`, deletion when <= `--deletion-copies`; bins: how many bins support it.
 A gene with fewer than `--min-bins` bins, or any gene of a sample whose mean bin depth is below
-`--min-depth`, is NOT_ASSESSED with the reason: never a normal-looking "neutral" from data that
-cannot support it.
+`--min-depth`, is NOT_ASSESSED with the reason and no copy number: never a normal-looking
+"neutral" or "2" from data that cannot support it. With `--targets`, every gene of the panel has a
+row: a gene whose bins CNVkit dropped (no coverage, low mappability) is NOT_ASSESSED too, never
+silently missing from the table.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def gene_table(
     min_depth: float,
     amplification: int,
     deletion: int,
+    panel_genes: list[str] | None = None,
 ) -> pd.DataFrame:
+    panel_genes = panel_genes or []
     bins = pd.read_csv(cnr, sep="\t")
     segments = pd.read_csv(calls, sep="\t")
     bins = bins[bins["gene"] != "Antitarget"].copy()
@@ -66,7 +70,7 @@ def gene_table(
         elif len(group) < min_bins:
             reason = f"{len(group)} bins < {min_bins}"
         if reason or cn is None:
-            call, clinical = "NOT_ASSESSED", ""
+            call, clinical, cn = "NOT_ASSESSED", "", None
             reason = reason or "no called segment"
         else:
             call = "gain" if cn > ploidy else "loss" if cn < ploidy else "neutral"
@@ -74,7 +78,38 @@ def gene_table(
                 "amplification" if cn >= amplification else "deletion" if cn <= deletion else ""
             )
         rows.append([gene, round(log2, 4), cn, call, clinical, len(group), reason])
-    return pd.DataFrame(rows, columns=COLUMNS)
+    seen = {row[0] for row in rows}
+    for gene in panel_genes:
+        if gene not in seen:
+            rows.append(
+                [
+                    gene,
+                    None,
+                    None,
+                    "NOT_ASSESSED",
+                    "",
+                    0,
+                    "no bins: CNVkit dropped all"
+                    " of the gene's targets (no coverage or low mappability)",
+                ]
+            )
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["copy_number"] = table["copy_number"].astype("Int64")
+    return table
+
+
+def read_panel_genes(bed: Path | None) -> list[str]:
+    """Gene names of the panel BED's targets (4th column, same convention as gene_of)."""
+    if not bed:
+        return []
+    genes: list[str] = []
+    for line in bed.read_text().splitlines():
+        fields = line.split("\t")
+        if len(fields) > 3 and not line.startswith(("#", "track", "browser")):
+            gene = gene_of(fields[3])
+            if gene not in genes:
+                genes.append(gene)
+    return genes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-depth", type=float, default=20)
     ap.add_argument("--amplification-copies", type=int, default=5)
     ap.add_argument("--deletion-copies", type=int, default=1)
+    ap.add_argument("--targets", type=Path, default=None, help="panel BED: every gene gets a row")
     ap.add_argument("--output", type=Path, required=True)
     args = ap.parse_args(argv)
     table = gene_table(
@@ -96,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         args.min_depth,
         args.amplification_copies,
         args.deletion_copies,
+        read_panel_genes(args.targets),
     )
     table.to_csv(args.output, sep="\t", index=False)
     flagged = table[table["clinical"] != ""]

@@ -93,6 +93,26 @@ def write_table(path: Path, rows: list[dict[str, object]], header_lines: list[st
                 out.write("\t".join(str(v) for v in row.values()) + "\n")
 
 
+def low_targets(
+    targets: list[dict[str, object]], min_depth: float, min_breadth: float
+) -> list[tuple[dict[str, object], float, str]]:
+    """Targets not adequately tested: mean depth below the minimum, or fewer than `min_breadth`
+    % of their bases at >= that depth (a target at 30x mean with half its bases at 5x is a
+    gap), each with its breadth and the reason."""
+    key = f"pct_ge_{int(min_depth)}x"
+    result = []
+    for t in targets:
+        breadth = float(t[key]) if key in t else float("nan")
+        reasons = []
+        if float(t["mean_depth"]) < min_depth:
+            reasons.append(f"mean depth {t['mean_depth']} < {min_depth:g}x")
+        if breadth == breadth and breadth < min_breadth:
+            reasons.append(f"{breadth:g} % of bases at >= {min_depth:g}x < {min_breadth:g} %")
+        if reasons:
+            result.append((t, breadth, "; ".join(reasons)))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sample", required=True)
@@ -100,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--thresholds", type=Path, required=True)
     ap.add_argument("--reads", type=Path, required=True, help="mapped and on-target read counts")
     ap.add_argument("--min-mean-depth", type=float, required=True)
+    ap.add_argument(
+        "--min-breadth",
+        type=float,
+        default=95.0,
+        help="%% of a target's bases at >= --min-mean-depth below which it is low coverage",
+    )
     ap.add_argument("--per-target", type=Path, required=True)
     ap.add_argument("--per-gene", type=Path, required=True)
     ap.add_argument("--low-coverage", type=Path, required=True)
@@ -110,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     targets = per_target(read_regions(args.regions), depths, counts)
     write_table(args.per_target, targets)
     write_table(args.per_gene, per_gene(targets, depths))
+    low = low_targets(targets, args.min_mean_depth, args.min_breadth)
     with open(args.low_coverage, "w") as out:
-        for t in targets:
-            if float(t["mean_depth"]) < args.min_mean_depth:
-                out.write(
-                    f"{t['contig']}\t{t['start']}\t{t['end']}\t{t['target']}\t{t['mean_depth']}\n"
-                )
+        for t, breadth, reason in low:
+            out.write(
+                f"{t['contig']}\t{t['start']}\t{t['end']}\t{t['target']}\t{t['mean_depth']}"
+                f"\t{breadth}\t{reason}\n"
+            )
     mapped, on_target = (int(x) for x in args.reads.read_text().split())
     total_len = sum(int(t["length"]) for t in targets)
     summary: dict[str, object] = {
@@ -124,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "mean_target_depth": round(
             sum(float(t["mean_depth"]) * int(t["length"]) for t in targets) / total_len, 2
         ),
-        "targets_below_min": sum(float(t["mean_depth"]) < args.min_mean_depth for t in targets),
+        "targets_below_min": len(low),
     }
     for d in depths:
         key = f"pct_ge_{d}x"
@@ -137,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             "section_name: Panel coverage",
             "plot_type: table",
             "description: Unpadded panel targets; targets_below_min = mean depth < "
-            f"{args.min_mean_depth}x",
+            f"{args.min_mean_depth}x or < {args.min_breadth} % of bases at >= that depth",
         ],
     )
     return 0

@@ -9,6 +9,14 @@ first that found it, records the callers (`CALLERS`, `SUPP`), and is PASS when a
 `--min-callers` callers found it (else `LowSupport`). Calls overlapping the excluded regions
 are dropped; a call on a contig the reference does not have is an error naming caller and contig.
 With `--gff3`, INFO/GENES lists the genes the event overlaps (INS: the gene at its position).
+
+Coordinates: every caller's record is turned into the first and last affected base (1-based,
+inclusive) with that caller's own convention (`AFFECTED`), measured against planted events
+(resources/test/truth/SV01): delly writes a deletion as POS = base before, END = base *after*
+(so END - POS - 1 bases are deleted), a duplication as POS..END = the duplicated bases; TIDDIT
+writes POS = first affected base, END = the base after. The merged VCF follows the VCF spec
+(POS = base before, END = last affected base, SVLEN = the affected length), so a planted 400 bp
+deletion is reported as 400 bp, not 401.
 """
 
 from __future__ import annotations
@@ -39,6 +47,17 @@ class Call:
         return self.end - self.start + 1
 
 
+# (caller, type) -> (added to POS for the first affected base, added to END for the last);
+# anything not listed follows the VCF spec (POS is the base before, END the last affected base)
+AFFECTED = {
+    ("delly", "DEL"): (1, -1),
+    ("delly", "DUP"): (0, 0),
+    ("tiddit", "DEL"): (0, -1),
+    ("tiddit", "DUP"): (0, -1),
+    ("tiddit", "INV"): (0, -1),
+}
+
+
 def sv_type(record: pysam.VariantRecord) -> str | None:
     """DEL/DUP/INV/INS, or None for other types (BND, CNV, ...)."""
     alt = record.alts[0] if record.alts else ""
@@ -67,7 +86,8 @@ def read_calls(vcf: Path, caller: str, contigs: set[str], min_size: int) -> list
                 length = abs(svlen[0] if isinstance(svlen, tuple) else svlen)
                 start = end = rec.pos
             else:
-                start, end = rec.pos + 1, int(rec.stop)
+                first, last = AFFECTED.get((caller, kind), (1, 0))
+                start, end = rec.pos + first, int(rec.stop) + last
                 length = end - start + 1
             if length < min_size:
                 continue

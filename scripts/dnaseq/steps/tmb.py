@@ -10,7 +10,8 @@ Definition (written out in the README too):
   * cut-offs: tumour VAF >= tmb.min_vaf and tumour depth >= tmb.min_depth;
   * inside the unpadded targets;
   * callable territory: bases of the unpadded targets with tumour depth >= tmb.min_depth
-    (from mosdepth --thresholds).
+    (from mosdepth --thresholds);
+  * not evaluable (no value) when that territory is below tmb.min_territory_mb (0.5 Mb).
 The JSON also reports all PASS variants per Mb (`tmb_all_pass_per_mb`) under the same cut-offs.
 """
 
@@ -83,13 +84,23 @@ def compute(vcf_path: Path, tumor: str, thresholds: Path, settings: dict) -> dic
             if effects_of(rec, csq_index) & wanted:
                 n_coding += 1
     mb = callable_bp / 1e6
+    minimum = settings.get("min_territory_mb", 0.5)
+    evaluable = mb > 0 and mb >= minimum
     return {
         "tumor": tumor,
         "callable_bp": callable_bp,
         "nonsynonymous_coding_variants": n_coding,
-        "tmb_per_mb": round(n_coding / mb, 2) if mb else None,
+        "tmb_per_mb": round(n_coding / mb, 2) if evaluable else None,
+        "evaluable": evaluable,
+        "not_evaluable_reason": ""
+        if evaluable
+        else (
+            f"callable territory {mb:.3f} Mb < {minimum} Mb (somatic.tmb.min_territory_mb): one"
+            f" variant more or less would move TMB by {1 / mb if mb else float('inf'):.0f}"
+            " mutations/Mb"
+        ),
         "all_pass_variants": n_all,
-        "tmb_all_pass_per_mb": round(n_all / mb, 2) if mb else None,
+        "tmb_all_pass_per_mb": round(n_all / mb, 2) if evaluable else None,
         "settings": settings,
         "definition": __doc__.split("Definition (written out in the README too):")[1].strip(),
     }

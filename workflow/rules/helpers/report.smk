@@ -11,7 +11,7 @@ def report_germline_caller():
 def report_somatic_caller():
     """The somatic call set tumour reports show: report.somatic_caller, else the ensemble when
     it runs, else the first somatic caller."""
-    return config["report"]["somatic_caller"] or somatic_outputs()[-1 if ensemble_active() else 0]
+    return reported_somatic_call_set()
 
 
 def check_report_settings():
@@ -82,8 +82,31 @@ def sample_info_json(sample):
             "type": TYPES[sample],
             "sex": sheets.column_values(samples, "sex", "unknown")[sample],
             "purity": purity_of(sample),
+            **{
+                key: sheets.column_values(samples, key, "")[sample]
+                for key in ("specimen", "collection_date", "tumour_site", "histology")
+            },
+            "germline_filters": germline_filters(sample),
+            "max_population_af": config["somatic"]["tumor_only"]["max_population_af"],
         }
     )
+
+
+def germline_filters(sample):
+    """What tumour-only germline filtering of this tumour had: a population resource and/or a
+    panel of normals (a built one counts only with enough normals of other patients)."""
+    if TYPES[sample] != "tumor":
+        return []
+    found = []
+    if config["somatic"]["germline_resource"]:
+        found.append("population resource (somatic.germline_resource)")
+    if config["somatic"]["panel_of_normals"]:
+        found.append("stored panel of normals")
+    else:
+        others = [n for n in pon_normals() if PATIENTS[n] != PATIENTS[sample]]
+        if others and len(others) >= config["somatic"]["tumor_only"]["pon_min_normals"]:
+            found.append(f"panel of {len(others)} normals of other patients")
+    return found
 
 
 def report_ids():
@@ -110,7 +133,31 @@ def report_shared_inputs():
         files["transcripts"] = config["report"]["transcripts"]
     if annotation_gff():
         files["genes"] = L.report.transcript_genes
+    files["reference"] = L.reference.fasta
+    files["reference_fai"] = L.reference.fai
+    optional = {
+        "accessions": report_accessions(),
+        "hgnc": config["report"]["hgnc_genes"],
+        "signoff": config["report"]["signoff"],
+        "clinvar": config["interpretation"]["clinvar_vcf"],
+        "knowledge_base": config["interpretation"]["knowledge_base"],
+        "population_vcf": config["interpretation"]["population_vcf"],
+    }
+    files |= {key: path for key, path in optional.items() if path}
     return files
+
+
+def report_accessions():
+    """The contig accession table: report.accessions, else the project's table of the build
+    (resources/reference/accessions/<build>.tsv) when there is one, else none (no g. HGVS)."""
+    if config["report"]["accessions"]:
+        return config["report"]["accessions"]
+    bundled = (
+        Path(workflow.basedir)
+        / "resources/reference/accessions"
+        / f"{config['report']['reference_build']}.tsv"
+    )
+    return str(bundled) if config["report"]["reference_build"] and bundled.is_file() else ""
 
 
 def report_args(wildcards, input):
@@ -127,6 +174,13 @@ def report_args(wildcards, input):
         "tmb": "--tmb",
         "msi": "--msi",
         "pair_check": "--pair-check",
+        "reference": "--reference",
+        "accessions": "--accessions",
+        "hgnc": "--hgnc",
+        "signoff": "--signoff",
+        "clinvar": "--clinvar",
+        "knowledge_base": "--knowledge-base",
+        "population_vcf": "--population-vcf",
     }
     return " ".join(
         f"{flag} {shlex.quote(str(input[key]))}"

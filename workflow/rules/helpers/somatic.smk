@@ -113,6 +113,18 @@ def tumor_only_pon():
     return L.somatic.pon if pon_normals() else []
 
 
+def reported_somatic_call_set():
+    """The somatic call set tumour reports show: report.somatic_caller, else the ensemble when
+    it runs, else the first somatic caller."""
+    return config["report"]["somatic_caller"] or somatic_outputs()[-1 if ensemble_active() else 0]
+
+
+def tmb_call_set():
+    """TMB's call set: somatic.tmb.caller, else the one the reports show (so the page's TMB is
+    computed from the variants it lists)."""
+    return config["somatic"]["tmb"]["caller"] or reported_somatic_call_set()
+
+
 def check_somatic_settings():
     """Tumours need a target BED (somatic calling, panel coverage, TMB and CNV are panel
     analyses), and somatic.tmb.caller must be one of the run's somatic call sets: start-up
@@ -123,7 +135,7 @@ def check_somatic_settings():
             "targets.bed) to the panel's targets. Tumour genomes and exomes without a target "
             "BED are not supported yet; analyse such a sample as type germline meanwhile."
         )
-    chosen = config["somatic"]["tmb"]["caller"]
+    chosen = tmb_call_set()
     if TUMORS and config["annotation"]["tool"] != "none" and chosen not in somatic_outputs():
         raise WorkflowError(
             f"somatic.tmb.caller {chosen!r} is not one of the somatic call sets "
