@@ -5,6 +5,7 @@ fhir.resources, the registry tables; and a QC threshold from the config turning 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import yaml
 
 from conftest import snakemake
 from dnaseq.report import fhir, variants
+
+ROOT = Path(__file__).resolve().parents[1]
 
 GERMLINE = ["NA12878", "SIM01", "SV01", "NA12878_N"]
 TUMOUR_REPORTS = ["NA12878_T.paired", "NA12878_T.tumor_only"]
@@ -80,8 +83,30 @@ def test_fhir_bundle_is_valid_and_holds_one_observation_per_reported_variant(dem
     observations = [
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
     ]
-    variant_obs = [o for o in observations if o["code"]["coding"][0]["code"] == "69548-6"]
-    assert len(variant_obs) == len(data["variants"])
+    variant_obs = [
+        o
+        for o in observations
+        if o["code"]["coding"][0]["code"] == "69548-6"
+        and "69547-8" in {c["code"]["coding"][0]["code"] for c in o["component"]}
+    ]
+    assert len(variant_obs) == len(data["variants"]) + len(data["likely_germline"])
+    # one variant Observation per PASS SV and per gene with a copy-number change too
+    others = [
+        o
+        for o in observations
+        if o["code"]["coding"][0]["code"] == "69548-6" and o not in variant_obs
+    ]
+    changed = [g for g in data["copy_number"].get("genes", []) if g["call"] in ("gain", "loss")]
+    pass_svs = [v for v in data["structural_variants"] if v["filter"] == "PASS"]
+    assert len(others) == len(changed) + len(pass_svs)
+    # preliminary until signed out (the bundled sign-out sheet signs NA12878_T.paired only)
+    diagnostic = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "DiagnosticReport"
+    )
+    assert diagnostic["status"] == ("final" if name == "NA12878_T.paired" else "preliminary")
+    assert diagnostic["presentedForm"][0]["contentType"] == "text/html"
     positions = sorted(
         next(
             c["valueRange"]["low"]["value"]
@@ -242,3 +267,92 @@ def test_snakemake_report_holds_the_clinical_reports_and_validation(demo_run, tm
         if n.endswith(".js") or n.endswith("report.html")
     )
     assert "Clinical report of tumour NA12878_T" in text
+
+
+# ------------------------------------------------------------------ issue 23: as users read them
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_every_emitted_hgvs_string_parses(demo_run, name):
+    """Every g., c./n. and p. string of every report, on its versioned accession, parses with
+    the `hgvs` package; no c./n. on a gene ID; predicted protein changes in parentheses."""
+    parser = pytest.importorskip("hgvs.parser").Parser()
+    data = report_data(demo_run, name)
+    rows = data["variants"] + data["filtered"] + data["likely_germline"]
+    checked = 0
+    for v in rows:
+        assert not v["transcript"].startswith("ENSG"), v
+        strings = [v["hgvs_g"]]
+        if v["hgvs_c"]:
+            assert re.fullmatch(r"ENST\d+\.\d+", v["transcript"]), v["transcript"]
+            strings.append(f"{v['transcript']}:{v['hgvs_c']}")
+        if v["hgvs_p"]:
+            assert v["hgvs_p"].startswith("p.(") or v["hgvs_p"] == "p.?", v["hgvs_p"]
+        for text in filter(None, strings):
+            parser.parse(text)
+            checked += 1
+    for sv in data["structural_variants"]:
+        if sv["hgvs_g"]:
+            parser.parse(sv["hgvs_g"])
+    # every bundled contig has an accession: every row has its g. string
+    assert all(v["hgvs_g"] for v in rows) and checked >= len(rows)
+
+
+def test_tumour_only_page_says_somatic_status_unknown(demo_run):
+    data = report_data(demo_run, "NA12878_T.tumor_only")
+    assert data["tumour_only_unfiltered"] and {v["origin"] for v in data["variants"]} == {"unknown"}
+    html = (demo_run / "results/report/NA12878_T.tumor_only.html").read_text()
+    assert 'id="tumour-only-banner"' in html and "somatic status unknown" in html
+    paired = (demo_run / "results/report/NA12878_T.paired.html").read_text()
+    assert 'id="tumour-only-banner"' not in paired
+    bundle = json.loads((demo_run / "results/fhir/NA12878_T.tumor_only.json").read_text())
+    origins = {
+        c["valueCodeableConcept"]["coding"][0]["code"]
+        for e in bundle["entry"]
+        for c in e["resource"].get("component", [])
+        if c["code"]["coding"][0]["code"] == "48002-0"
+    }
+    assert origins == {"LA18197-6"}  # Unknown genomic origin, not Somatic
+
+
+def test_findings_summary_comes_first_with_the_evidence(demo_run):
+    sim = report_data(demo_run, "SIM01")
+    # the made-up ClinVar test record marks chr21:5117177 C>T pathogenic: reportable, on top
+    reportable = sim["findings"]["reportable"]
+    assert [v["hgvs_g"] for v in reportable] == ["NC_000021.9:g.5117177C>T"]
+    assert reportable[0]["clinvar_significance"] == "Pathogenic"
+    assert reportable[0]["hgvs_p"] == "p.(Glu245Lys)" and reportable[0]["transcript"].count(".")
+    html = (demo_run / "results/report/SIM01.html").read_text()
+    assert html.index('id="findings"') < html.index('id="qc-table"') < html.index('id="methods"')
+    paired = report_data(demo_run, "NA12878_T.paired")
+    tiers = {v["hgvs_g"]: v["amp_tier_suggested"] for v in paired["findings"]["reportable"]}
+    assert tiers["NC_000020.10:g.10002895A>C"].startswith("Tier I ")  # C34 evidence, C34.1 site
+    assert tiers["NC_000020.10:g.10019999C>A"].startswith("Tier II")
+    assert paired["signoff"]["reviewer"] and paired["specimen"] == "S-0002"
+
+
+def test_panel_figures_are_honest(demo_run):
+    """TMB over 0.006 Mb is not evaluable (and computed from the reported ensemble); every
+    panel gene is in the CNV table, NOT_ASSESSED ones without a copy number; SV lengths are
+    the planted ones."""
+    tumour = report_data(demo_run, "NA12878_T.paired")
+    tmb = tumour["biomarkers"]["tmb"]
+    assert tmb["value"] is None and not tmb["evaluable"] and tmb["caller"] == "ensemble"
+    html = (demo_run / "results/report/NA12878_T.paired.html").read_text()
+    assert "not evaluable" in html
+    genes = {g["gene"]: g for g in tumour["copy_number"]["genes"]}
+    assert set(genes) == {f"T{i:02d}" for i in range(1, 23)}
+    for gene in genes.values():
+        if gene["call"] == "NOT_ASSESSED":
+            assert gene["copy_number"] in (None, "") and gene["reason"]
+    truth = {
+        rec.pos + 1: abs(rec.info["SVLEN"])
+        for rec in pysam.VariantFile(str(ROOT / "resources/test/truth/SV01.sv_truth.vcf.gz"))
+        if rec.info.get("SVTYPE") == "DEL"
+    }
+    called = {
+        v["start"]: v["length"]
+        for v in report_data(demo_run, "SV01")["structural_variants"]
+        if v["type"] == "DEL"
+    }
+    assert called == truth  # 400, 1200, 3000, 8000, 20000 bp at their planted starts

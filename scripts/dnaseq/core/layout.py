@@ -307,7 +307,7 @@ STAGES: dict[str, Stage] = {
             "qc.stats qc.mosdepth_region_dist panel_coverage.region_dist panel_coverage.per_gene "
             "panel_coverage.low_coverage panel_coverage.targets sv.vcf cnv.genes cnv.plot "
             "identity.concordance identity.sex_check identity.identity_ok provenance.json "
-            "somatic.pair_check somatic.tmb somatic.msi",
+            "somatic.pair_check somatic.tmb somatic.msi reference.fasta reference.fai",
             transcript_genes=f"{R}/report/transcript_genes.tsv",
             html=f"{R}/report/{{name}}.html",
             tsv=f"{R}/report/{{name}}.variants.tsv",

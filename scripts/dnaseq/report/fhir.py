@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fhir.resources.R4B.bundle import Bundle
@@ -398,7 +399,8 @@ def consequence_observation(v: dict, report: dict, refs: dict, variant_url: str)
         "component": components,
     }
     if v.get("impact"):
-        observation["interpretation"] = [{"text": f"{report['annotator']} impact {v['impact']}"}]
+        annotator = report.get("annotator", "annotator")
+        observation["interpretation"] = [{"text": f"{annotator} impact {v['impact']}"}]
     return observation
 
 
@@ -579,8 +581,9 @@ def specimen_resource(report: dict, sample: str, kind: str, settings: dict, refs
 def genomic_study(report: dict, refs: dict, status: str) -> tuple[dict, dict]:
     """GenomicStudy (Procedure) and its analysis: studied regions (the targets or the callable
     territory), uncalled regions (targets not adequately tested), build, change types."""
-    regions_studied = report["coverage"].get("territory") or report["variant_territory"]
-    uncalled = report["coverage"].get("low_regions", [])
+    coverage = report.get("coverage", {})
+    regions_studied = coverage.get("territory") or report.get("variant_territory", "")
+    uncalled = coverage.get("low_regions", [])
     region_ext = [
         {
             "url": "description",
@@ -668,6 +671,7 @@ def bundle(report: dict, settings: dict, html: str = "") -> dict:
     """The Bundle (type collection) of one report, as a plain dict."""
     key = report["report_id"]
     report = {**report, "status": report_status(report)}
+    report.setdefault("issued", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     refs = {
         "patient": full_url("Patient", report["patient"] or report["sample"]),
         "specimen": full_url("Specimen", report["sample"]),
@@ -819,10 +823,13 @@ def ig_problems(data: dict) -> list[str]:
         if not {"laboratory", "GE"} <= cats:
             problems.append(f"{profile} Observation lacks the laboratory and GE categories")
         if profile == "variant":
-            for required in ("69547-8", "69551-0") if "69547-8" in codes else ():
+            small = "69547-8" in codes or "69551-0" in codes  # SVs/CNVs have no alleles
+            for required in ("69547-8", "69551-0") if small else ():
                 if required not in codes:
                     problems.append(f"variant Observation lacks component {required}")
-            for required in ("92822-6", "81254-5", "48002-0", "62374-4"):
+            # a gene-level copy number has no breakpoints: its gene and copy number instead
+            located = ("81254-5",) if "82155-3" not in codes else ("48018-6",)
+            for required in ("92822-6", "48002-0", "62374-4", *located):
                 if required not in codes:
                     problems.append(f"variant Observation lacks component {required}")
             if r["code"]["coding"][0]["code"] != "69548-6":

@@ -122,6 +122,16 @@ class SitesVcf:
         return None
 
 
+def info_text(record: pysam.VariantRecord, key: str) -> str:
+    """An INFO field as text ('' when the VCF's header does not declare it)."""
+    if key not in record.header.info:
+        return ""
+    value = record.info.get(key)
+    if value is None:
+        return ""
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
 def read_knowledge_base(path: str | Path | None) -> list[dict[str, str]]:
     """The knowledge-base TSV; a missing column or an evidence level outside A-E is an error
     naming the line."""
@@ -196,9 +206,9 @@ class Interpreter:
         hit = self.clinvar.find(row["chrom"], row["pos"], row["ref"], row["alt"])
         if hit:
             record, _ = hit
-            ev.clinvar_significance = ",".join(record.info.get("CLNSIG", ()) or ())
-            ev.clinvar_review_status = ",".join(record.info.get("CLNREVSTAT", ()) or ())
-            ev.clinvar_condition = ",".join(record.info.get("CLNDN", ()) or ()).replace("_", " ")
+            ev.clinvar_significance = info_text(record, "CLNSIG")
+            ev.clinvar_review_status = info_text(record, "CLNREVSTAT")
+            ev.clinvar_condition = info_text(record, "CLNDN").replace("_", " ")
             ev.clinvar_id = record.id or ""
         ev.population_af, ev.population_source = self.population_af(row)
         genomic = f"{row['chrom']}:{row['pos']}:{row['ref']}:{row['alt']}"
