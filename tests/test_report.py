@@ -193,8 +193,17 @@ def test_reports_in_a_browser_offline_and_sortable(demo_run, tmp_path):
             table = driver.find_element(By.ID, "variants")
             rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
             assert len(rows) == len(data["variants"])
+            # the genomic cell: versioned HGVS g. first, then contig:pos REF>ALT (type)
             shown = {r.find_elements(By.TAG_NAME, "td")[1].text for r in rows}
-            assert shown == {f"{v['chrom']}:{v['pos']}" for v in data["variants"]}
+            assert shown == {
+                f"{v['hgvs_g']}\n{v['chrom']}:{v['pos']} {v['ref']}>{v['alt']}"
+                f" ({v['variant_type']})"
+                for v in data["variants"]
+            }
+            # what a clinician reads first: the findings summary, above the QC table
+            findings = driver.find_element(By.ID, "findings")
+            qc_table = driver.find_element(By.ID, "qc-table")
+            assert findings.location["y"] < qc_table.location["y"]
             # sorting: the Position header, twice, gives descending positions
             header = table.find_elements(By.TAG_NAME, "th")[1]
             header.click()
