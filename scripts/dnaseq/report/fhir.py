@@ -29,6 +29,8 @@ from pathlib import Path
 
 from fhir.resources.R4B.bundle import Bundle
 
+from dnaseq.report import nomenclature as nm
+
 IG = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition"
 LOINC = "http://loinc.org"
 OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -104,14 +106,7 @@ SV_TYPES = {
     "INS": ("SO:0000667", "insertion"),
 }
 CNV_TYPES = {"gain": ("SO:0001742", "copy_number_gain"), "loss": ("SO:0001743", "copy_number_loss")}
-SO_TYPES = {
-    "SNV": ("SO:0001483", "SNV"),
-    "MNV": ("SO:0002007", "MNV"),
-    "deletion": ("SO:0000159", "deletion"),
-    "insertion": ("SO:0000667", "insertion"),
-    "duplication": ("SO:1000035", "duplication"),
-    "delins": ("SO:1000032", "delins"),
-}
+SO_TYPES = nm.SO_TYPES
 CONSEQUENCE_SO = {
     "missense_variant": "SO:0001583",
     "synonymous_variant": "SO:0001819",
@@ -280,31 +275,7 @@ def variant_observation(v: dict, report: dict, refs: dict) -> dict:
                 valueCodeableConcept=coding(SEQONT, *SO_TYPES[v["variant_type"]]),
             )
         )
-    if v["transcript"] and "." in v["transcript"]:
-        system = REFSEQ if v["transcript"].startswith(("NM_", "NR_", "XM_")) else ENSEMBL
-        components.append(
-            component(
-                "51958-7",
-                "Transcript reference sequence [ID]",
-                valueCodeableConcept=coding(system, v["transcript"]),
-            )
-        )
-        if v["hgvs_c"]:
-            components.append(
-                component(
-                    "48004-6",
-                    "DNA change (c.HGVS)",
-                    valueCodeableConcept=hgvs_concept(f"{v['transcript']}:{v['hgvs_c']}"),
-                )
-            )
-    if v["hgvs_p"] and v.get("protein_accession"):
-        components.append(
-            component(
-                "48005-3",
-                "Amino acid change (pHGVS)",
-                valueCodeableConcept=hgvs_concept(f"{v['protein_accession']}:{v['hgvs_p']}"),
-            )
-        )
+    components += transcript_components(v)
     if v.get("clinvar_id"):
         components.append(
             component(
@@ -346,6 +317,38 @@ def variant_observation(v: dict, report: dict, refs: dict) -> dict:
     }
 
 
+def transcript_components(v: dict) -> list[dict]:
+    """51958-7 (versioned transcript), 48004-6 (c./n. HGVS on it) and 48005-3 (p. HGVS on the
+    versioned protein), as far as the variant has them."""
+    result = []
+    if v["transcript"] and "." in v["transcript"]:
+        system = REFSEQ if v["transcript"].startswith(("NM_", "NR_", "XM_")) else ENSEMBL
+        result.append(
+            component(
+                "51958-7",
+                "Transcript reference sequence [ID]",
+                valueCodeableConcept=coding(system, v["transcript"]),
+            )
+        )
+        if v["hgvs_c"]:
+            result.append(
+                component(
+                    "48004-6",
+                    "DNA change (c.HGVS)",
+                    valueCodeableConcept=hgvs_concept(f"{v['transcript']}:{v['hgvs_c']}"),
+                )
+            )
+    if v["hgvs_p"] and v.get("protein_accession"):
+        result.append(
+            component(
+                "48005-3",
+                "Amino acid change (pHGVS)",
+                valueCodeableConcept=hgvs_concept(f"{v['protein_accession']}:{v['hgvs_p']}"),
+            )
+        )
+    return result
+
+
 def consequence_observation(v: dict, report: dict, refs: dict, variant_url: str) -> dict | None:
     """A `molecular-consequence` Observation (the annotator's consequence on the reported
     transcript), derived from its variant."""
@@ -366,32 +369,7 @@ def consequence_observation(v: dict, report: dict, refs: dict, variant_url: str)
             },
         )
     ]
-    if v["transcript"] and "." in v["transcript"]:
-        components.insert(
-            0,
-            component(
-                "51958-7",
-                "Transcript reference sequence [ID]",
-                valueCodeableConcept=coding(ENSEMBL, v["transcript"]),
-            ),
-        )
-        if v["hgvs_c"]:
-            components.insert(
-                0,
-                component(
-                    "48004-6",
-                    "DNA change (c.HGVS)",
-                    valueCodeableConcept=hgvs_concept(f"{v['transcript']}:{v['hgvs_c']}"),
-                ),
-            )
-    if v["hgvs_p"] and v.get("protein_accession"):
-        components.append(
-            component(
-                "48005-3",
-                "Amino acid change (pHGVS)",
-                valueCodeableConcept=hgvs_concept(f"{v['protein_accession']}:{v['hgvs_p']}"),
-            )
-        )
+    components = transcript_components(v) + components
     observation = {
         **base_observation("molecular-consequence", refs, report["status"]),
         "code": coding(TBD, "molecular-consequence", "Molecular Consequence"),
