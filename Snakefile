@@ -23,6 +23,7 @@ if not workflow.overwrite_configfiles:
 # calling_<name>.smk, a new somatic caller one somatic_<name>.smk before somatic_evidence.smk.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/resources.smk"
+include: "workflow/rules/reanalysis.smk"
 include: "workflow/rules/preflight.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/trimming.smk"

@@ -57,11 +57,35 @@ def scenario_dry_run(tmp_path: Path, name: str) -> dict[str, int]:
     return job_counts(snakemake(tmp_path, path, "-n", check=True).stdout)
 
 
+def stored_alignment_dry_run(tmp_path: Path) -> dict[str, int]:
+    """A sheet of stored alignments: one reused (M5s prove the reference), one realigned (no
+    M5 in its header)."""
+    from test_reanalysis import REFERENCE, write_alignment
+
+    from dnaseq.core.alignment_inputs import fasta_contigs
+
+    tmp_path.mkdir(parents=True)
+    contigs, rg = fasta_contigs(REFERENCE), [{"ID": "L1", "SM": "NA12878"}]
+    reused = write_alignment(tmp_path / "reused.bam", contigs, rg)
+    realigned = write_alignment(tmp_path / "old.bam", contigs, rg, with_md5=False)
+    units = pd.DataFrame(
+        [{"sample": "NA12878", "unit": "a", "bam": str(reused)},
+         {"sample": "NA12878", "unit": "b", "bam": str(realigned)}]
+    )  # fmt: skip
+    samples = pd.read_csv(SCENARIO / "samples.tsv", sep="\t", dtype=str)
+    configfile = make_config(
+        tmp_path, {"mapping": {"reuse_alignments": True}}, units=units,
+        samples=samples[samples["sample"] == "NA12878"],
+    )  # fmt: skip
+    return job_counts(snakemake(tmp_path, configfile, "-n", check=True).stdout)
+
+
 def test_every_rule_is_reachable_from_all(tmp_path):
     """Between them, the two scenarios run every rule: a rule whose outputs are not registered
     (deliver/to_multiqc) or consumed by a rule that is, is never built and fails this test."""
     seen = set(scenario_dry_run(tmp_path / "bundled", "bundled"))
     seen |= set(scenario_dry_run(tmp_path / "gatk", "gatk-conda"))
+    seen |= set(stored_alignment_dry_run(tmp_path / "stored"))
     missing = all_rules() - seen
     assert not missing, f"rules no scenario builds (not reachable from all): {sorted(missing)}"
 

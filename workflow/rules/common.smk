@@ -49,6 +49,10 @@ try:
     samples, units, PAIRS = preflight.load_sheets(config, WORKFLOW_DIR / "workflow" / "schemas")
     if not REMOTE_STORAGE:
         preflight.check_startup(config, units, CONFIG_SCHEMA)
+    # stored alignments (bam/cram): headers checked, each reused or split into read-group units
+    units, SOURCES = preflight.plan_units(
+        config, units, Path(".snakemake", "dnaseq", "contig_md5"), REMOTE_STORAGE
+    )
 except sheets.InputError as err:
     raise WorkflowError(str(err)) from None
 samples = samples.set_index("sample", drop=False)
@@ -80,15 +84,11 @@ UNITS_OF = {s: group["unit"].tolist() for s, group in units.groupby(level=0, sor
 wildcard_constraints:
     sample="|".join(map(re.escape, SAMPLES)),
     unit="|".join(map(re.escape, units["unit"].unique())),
+    source="|".join(map(re.escape, {u for _, u in SOURCES})) or "NO_SOURCES",
     caller="|".join(CALLERS),
     chunk=r"\d{4}",
     tumor="|".join(map(re.escape, TUMORS)) or "NO_TUMOURS",
     mode="paired|tumor_only",
-
-
-def unit_fastqs(wildcards):
-    u = units.loc[(wildcards.sample, wildcards.unit)]
-    return {"r1": u["fq1"], "r2": u["fq2"]}
 
 
 # ---------------------------------------------------------------- registration

@@ -1,4 +1,5 @@
-# Alignment per unit (bwa mem piped into fixmate and sort: no SAM on disk), then one job per
+# Alignment per unit (bwa mem piped into fixmate and sort: no SAM on disk; the @SQ lines carry
+# the reference's M5 checksums, so that a stored BAM can later be proven to match), then one job per
 # sample that merges its units, marks duplicates (samtools markdup by default, Picard
 # MarkDuplicates selectable: each writes below its own name, results/mapping/<tool>/) and
 # indexes: no merged BAM on disk, no second pass to index. The analysis alignments (what every
@@ -18,6 +19,7 @@ rule map_reads_bwa:
         r2=L.trimming.r2,
         ref=L.reference.fasta,
         idx=multiext(L.reference.fasta, *layout.BWA_INDEX_EXTENSIONS),
+        dict=L.reference.dict,
         checked=L.preflight.reference_check,
     output:
         temp(L.mapping.unit_bam),
@@ -36,7 +38,8 @@ rule map_reads_bwa:
     message:
         "Aligning {wildcards.sample} unit {wildcards.unit} with bwa mem"
     shell:
-        "(bwa mem -t {threads} -K 100000000 {params.extra} -R '{params.rg}' {input.ref} {input.r1} {input.r2}"
+        "(bwa mem -t {threads} -K 100000000 {params.extra} -R {params.rg}"
+        " -H <(grep '^@SQ' {input.dict} | cut -f 1-4) {input.ref} {input.r1} {input.r2}"
         " | samtools fixmate -m -u - -"
         " | samtools sort -@ {threads} -m 512M -T {output}.sorttmp -o {output} -) 2> {log}"
 
@@ -90,7 +93,8 @@ rule mark_duplicates_samtools:
     shell:
         # the merged stream stays uncompressed in the pipe; markdup writes the index as it goes
         "(samtools merge -u -@ {threads} -o - {input}"
-        " | samtools markdup -@ {threads} -f {output.metrics} -T {output.bam}.tmp --write-index"
+        # -c: duplicate flags of a reused stored alignment are cleared and set afresh
+        " | samtools markdup -c -@ {threads} -f {output.metrics} -T {output.bam}.tmp --write-index"
         " - {output.bam}##idx##{output.bai}) 2> {log}"
 
 

@@ -28,6 +28,7 @@ rule write_provenance:
         # what the workflow's copy changed (IUPAC codes read as N)
         changes=L.reference.changes,
         versions=expand(L.qc.versions, env=ENVS),
+        sources=[L.reanalysis.source.format(sample=s, source=u) for s, u in SOURCES],
     output:
         json=L.provenance.json,
         multiqc=L.provenance.multiqc,
@@ -49,7 +50,7 @@ rule write_provenance:
         "python -m dnaseq.steps provenance --config-json {input.config} --reference {input.reference}"
         " --reference-changes {input.changes} --versions {input.versions} --workflow-version '{params.workflow_version}'"
         " --snakemake-version {params.snakemake_version} --output {output.json}"
-        " --multiqc {output.multiqc} 2> {log}"
+        " --multiqc {output.multiqc} --sources {input.sources} 2> {log}"
 
 
 rule write_manifest:

@@ -86,7 +86,10 @@ rule coverage_mosdepth:
 
 rule evaluate_sample_qc:
     input:
-        fastp=lambda w: outputs(L.trimming.fastp_json, sample=[w.sample], unit=UNITS_OF[w.sample]),
+        fastp=lambda w: outputs(
+            L.trimming.fastp_json, sample=[w.sample], unit=READ_UNITS_OF[w.sample]
+        ),
+        reused=lambda w: reused_sources(w.sample),
         flagstat=rules.flagstat_alignments_samtools.output.flagstat,
         mosdepth=rules.coverage_mosdepth.output.summary,
     output:
@@ -106,7 +109,7 @@ rule evaluate_sample_qc:
         "Judging whether {wildcards.sample} has enough usable data (config qc_gate)"
     shell:
         "python -m dnaseq.steps qc-gate evaluate --sample {wildcards.sample}"
-        " --fastp {input.fastp} --flagstat {input.flagstat} --mosdepth {input.mosdepth}"
+        " --fastp {input.fastp} --reused {input.reused} --flagstat {input.flagstat} --mosdepth {input.mosdepth}"
         " --thresholds {params.thresholds:q} --output {output} 2> {log}"
 
 

@@ -30,4 +30,4 @@ rule trim_reads_fastp:
         "--report_title '{wildcards.sample} {wildcards.unit}' 2> {log}"
 
 
-to_multiqc(rules.trim_reads_fastp.output.json, UNIT_WILDCARDS)
+to_multiqc(rules.trim_reads_fastp.output.json, READ_UNITS)

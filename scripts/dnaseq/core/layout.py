@@ -83,6 +83,19 @@ STAGES: dict[str, Stage] = {
             chunk=f"{R}/reference/intervals/{{chunk}}.bed",
         ),
         _stage(
+            "reanalysis",
+            "stored alignments (BAM/CRAM) as input: checksums and read counts, reused ones "
+            "prepared for duplicate marking, realigned ones unpacked per read group to FASTQ",
+            "reanalysis.smk helpers/reanalysis.smk",
+            takes="reference.fasta reference.fai",
+            source=f"{R}/reanalysis/{{sample}}/{{source}}.source.json",
+            r1=f"{R}/reanalysis/{{sample}}/{{unit}}.R1.fastq.gz",
+            r2=f"{R}/reanalysis/{{sample}}/{{unit}}.R2.fastq.gz",
+            unpack_counts=f"{R}/reanalysis/{{sample}}/{{unit}}.unpacked.json",
+            header=f"{R}/reanalysis/{{sample}}/{{unit}}.header.sam",
+            reused_bam=f"{R}/reanalysis/{{sample}}/{{unit}}.reused.bam",
+        ),
+        _stage(
             "trimming",
             "read QC and adapter/quality trimming per unit (fastp)",
             "trimming.smk",
@@ -97,7 +110,8 @@ STAGES: dict[str, Stage] = {
             "alignment per unit (bwa mem), units merged and duplicates marked per sample "
             "(samtools or Picard: the tool is in the path), CRAM conversion",
             "mapping.smk helpers/mapping.smk",
-            takes="trimming.r1 trimming.r2 reference.fasta reference.fai preflight.reference_check",
+            takes="trimming.r1 trimming.r2 reference.fasta reference.fai reference.dict "
+            "preflight.reference_check reanalysis.reused_bam",
             unit_bam=f"{R}/mapping/{{sample}}/{{unit}}.sorted.bam",
             dedup_bam=f"{R}/mapping/{{markdup}}/{{sample}}.dedup.bam",
             dedup_bai=f"{R}/mapping/{{markdup}}/{{sample}}.dedup.bam.bai",
@@ -121,8 +135,8 @@ STAGES: dict[str, Stage] = {
             "alignment and coverage QC, the per-sample QC gate before calling, tool versions, "
             "MultiQC",
             "qc.smk helpers/qc.smk",
-            takes="mapping.analysis_bam trimming.fastp_json reference.fasta reference.callable "
-            "panel_coverage.targets",
+            takes="mapping.analysis_bam trimming.fastp_json reanalysis.source reference.fasta "
+            "reference.callable panel_coverage.targets",
             stats=f"{R}/qc/samtools/{{sample}}.stats.txt",
             flagstat=f"{R}/qc/samtools/{{sample}}.flagstat.txt",
             idxstats=f"{R}/qc/identity/{{sample}}.idxstats.txt",
@@ -292,7 +306,7 @@ STAGES: dict[str, Stage] = {
             "of every input and deliverable",
             "provenance.smk helpers/provenance.smk",
             takes="preflight.config_json qc.versions reference.fasta reference.changes "
-            "identity.identity_ok",
+            "identity.identity_ok reanalysis.source",
             json=f"{R}/provenance/provenance.json",
             multiqc=f"{R}/qc/provenance_mqc.yaml",
             runs=f"{R}/provenance/runs",
@@ -304,6 +318,7 @@ STAGES: dict[str, Stage] = {
             "analysis, index page, cancer registry tables",
             "report.smk helpers/report.smk",
             takes="annotation.vcf annotation.somatic_vcf calling.vcf somatic.vcf qc.verdict "
+            "reanalysis.source "
             "qc.stats qc.mosdepth_region_dist panel_coverage.region_dist panel_coverage.per_gene "
             "panel_coverage.low_coverage panel_coverage.targets sv.vcf cnv.genes cnv.plot "
             "identity.concordance identity.sex_check identity.identity_ok provenance.json "

@@ -47,7 +47,9 @@ from dnaseq.core.sheets import InputError
 def check_startup(config: dict, units, schema: dict | None = None) -> None:
     """Cheap checks of every input file named in the config and units sheet."""
     for row in units.itertuples():
-        for fq in (row.fq1, row.fq2):
+        for fq in (getattr(row, "fq1", None), getattr(row, "fq2", None)):
+            if not isinstance(fq, str):  # a stored alignment: read by plan_units
+                continue
             try:
                 check_fastq_head(fq)
             except InputError as err:
@@ -72,6 +74,26 @@ def check_startup(config: dict, units, schema: dict | None = None) -> None:
                 raise InputError(f"{item.what} {item.path}: not found")
         else:
             check_file(item.path, item.what)
+
+
+def plan_units(config: dict, units, cache_dir: Path, remote: bool = False):
+    """The units sheet with its stored alignments planned (dnaseq.core.alignment_inputs):
+    (units, {(sample, sheet unit): Source})."""
+    from dnaseq.core import alignment_inputs
+
+    stored = [c for c in ("bam", "cram") if c in units.columns and units[c].notna().any()]
+    if stored and remote:
+        raise InputError(
+            f"{config['units']}: stored alignments ({', '.join(stored)} column) are read at "
+            "start-up to plan their re-analysis; with a remote default storage provider copy "
+            "them to local storage first"
+        )
+    for row in units.itertuples():
+        for column in stored:
+            value = getattr(row, column)
+            if isinstance(value, str):
+                check_path_text(value, f"{config['units']}, line {row.sheet_line}, {column}")
+    return alignment_inputs.expand_units(units, config, config["units"], cache_dir)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,6 +148,9 @@ def run_all(config_path: Path, deep: bool) -> None:
     quote_option_strings(config)
     _samples, units, _pairs = load_sheets(config, SCHEMA.parent)
     check_startup(config, units, schema)
+    units, sources = plan_units(config, units, Path(".snakemake", "dnaseq", "contig_md5"))
+    for src in sources.values():
+        print(f"{src.sample} {src.unit}: {src.path}: {src.mode} ({src.reason})")
     check_reference(config["reference"]["fasta"])
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "ref.fa"
@@ -135,6 +160,8 @@ def run_all(config_path: Path, deep: bool) -> None:
         check_consistency(config, f"{plain}.fai", schema=schema)
     if deep:
         for row in units.itertuples():
+            if row.mode != "fastq":
+                continue
             n = check_fastq_pair(row.fq1, row.fq2)
             print(f"{row.sample} {row.unit}: {n} read pairs")
     print(f"{config_path}: all checks passed")

@@ -68,7 +68,7 @@ def load_sheets(config: dict, schema_dir: Path):
     samples = sheets.read_sheet(config["samples"], ["sample"])
     validate(samples, "samples.schema.yaml", config["samples"])
     sheets.check_samples(samples, config["samples"])
-    units = sheets.read_sheet(config["units"], ["sample", "unit", "fq1", "fq2"])
+    units = sheets.read_sheet(config["units"], ["sample", "unit"])
     validate(units, "units.schema.yaml", config["units"])
     sheets.check_units(units, samples, config["units"])
     pairs = sheets.tumor_normal_pairs(samples, config["samples"])

@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--snakemake-version", required=True)
     ap.add_argument("--output", type=Path, required=True)
     ap.add_argument("--multiqc", type=Path, required=True)
+    ap.add_argument("--sources", type=Path, nargs="*", default=[], help="stored alignments' JSON")
     args = ap.parse_args(argv)
     prov = build(
         args.config_json,
@@ -148,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.reference_changes:
         prov["reference"]["workflow_copy"] = json.loads(args.reference_changes.read_text())
+    # stored alignments re-analysed: file and header SHA-256, read count, reused or realigned
+    prov["stored_alignments"] = [json.loads(p.read_text()) for p in args.sources]
     args.output.write_text(json.dumps(prov, indent=1, sort_keys=True) + "\n")
     args.multiqc.write_text(multiqc_section(prov))
     return 0

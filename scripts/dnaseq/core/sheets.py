@@ -106,19 +106,45 @@ def check_units(units: pd.DataFrame, samples: pd.DataFrame, path: str | Path) ->
                 f"already defined on line {seen_units[key]}"
             )
         seen_units[key] = row.sheet_line
-        if Path(row.fq1).resolve() == Path(row.fq2).resolve():
-            raise InputError(f"{path}, line {row.sheet_line}: fq1 and fq2 are the same file")
-        for fq in (row.fq1, row.fq2):
-            real = str(Path(fq).resolve())
+        for file in unit_files(row, path):
+            real = str(Path(file).resolve())
             if real in seen_fastq:
                 raise InputError(
-                    f"{path}, line {row.sheet_line}: FASTQ {fq} is already used on line "
-                    f"{seen_fastq[real]}; every FASTQ belongs to exactly one unit"
+                    f"{path}, line {row.sheet_line}: {file} is already used on line "
+                    f"{seen_fastq[real]}; every FASTQ or stored alignment belongs to exactly "
+                    "one unit"
                 )
             seen_fastq[real] = row.sheet_line
     without_units = sorted(known - set(units["sample"]))
     if without_units:
         raise InputError(f"{path}: no units for sample(s) {', '.join(without_units)}")
+
+
+def unit_files(row, path: str | Path) -> list[str]:
+    """The input files of one units-sheet row: fq1 and fq2, or one stored alignment (bam or
+    cram column), never both or neither."""
+    fq = [getattr(row, c, None) for c in ("fq1", "fq2")]
+    stored = [(c, getattr(row, c, None)) for c in ("bam", "cram")]
+    stored = [(c, v) for c, v in stored if isinstance(v, str)]
+    given = [v for v in fq if isinstance(v, str)]
+    where = f"{path}, line {row.sheet_line}"
+    if stored and given:
+        raise InputError(
+            f"{where}: gives both FASTQ ({'fq1' if fq[0] else 'fq2'}) and a stored alignment "
+            f"({stored[0][0]}); one unit is either a FASTQ pair or a BAM/CRAM"
+        )
+    if len(stored) > 1:
+        raise InputError(f"{where}: gives both bam and cram; one file per row")
+    if stored:
+        return [stored[0][1]]
+    if len(given) != 2:
+        raise InputError(
+            f"{where}: {'fq2' if fq[0] else 'fq1'} is empty; give fq1 and fq2 (paired-end), "
+            "or a stored alignment in the bam or cram column"
+        )
+    if Path(fq[0]).resolve() == Path(fq[1]).resolve():
+        raise InputError(f"{where}: fq1 and fq2 are the same file")
+    return given
 
 
 def read_group(unit: dict[str, str | None]) -> str:

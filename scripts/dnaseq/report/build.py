@@ -69,6 +69,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--interpretation", default="{}", help="JSON: the config's interpretation")
     p.add_argument("--signoff", default="", help="TSV report_id, reviewer, date, conclusion")
     p.add_argument("--provenance", type=Path, required=True)
+    p.add_argument("--sources", type=Path, nargs="*", default=[], help="stored alignments' JSON")
     p.add_argument("--settings", required=True, help="JSON: the config's report section")
     p.add_argument("--multiqc-link", default="../multiqc/multiqc_report.html")
     p.add_argument("--html", type=Path, required=True)
@@ -93,6 +94,25 @@ def provenance_block(path: Path, report_id: str) -> dict:
         "reference_path": data["reference"]["path"],
         "reference_sha256": data["reference"]["sha256"],
         "tool_versions": data["tool_versions"],
+    }
+
+
+def stored_source(path: Path) -> dict:
+    """A stored alignment (BAM/CRAM) the sample was re-analysed from: file, checksums, reads,
+    and whether it was reused or realigned and why (dnaseq.steps.alignment_source describe)."""
+    data = json.loads(path.read_text())
+    return {
+        "sample": data["sample"],
+        "file": data["file"],
+        "format": data["format"],
+        "sha256": data["sha256"],
+        "header_sha256": data["header_sha256"],
+        "primary_reads": data["primary_reads"],
+        "mode": data["mode"],
+        "reason": data["reason"],
+        "read_groups": data["read_groups"],
+        "decoded_with": data["decoded_with"],
+        "sample_override": data["sample_override"],
     }
 
 
@@ -387,6 +407,7 @@ def build(args: argparse.Namespace) -> dict:
         "structural_variants_not_assessed": sv_merge.not_assessed(args.sv) if args.sv else [],
         "copy_number": cnv_block(args.cnv_genes, args.cnv_plot),
         "provenance": provenance_block(args.provenance, args.report_id),
+        "sources": [stored_source(p) for p in args.sources],
         "multiqc_link": args.multiqc_link,
     }
 

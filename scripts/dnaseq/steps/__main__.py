@@ -24,6 +24,7 @@ STEPS = {
     "compare-calls": "dnaseq.steps.compare_calls",
     "coverage-complete": "dnaseq.steps.coverage_complete",
     "reference-iupac": "dnaseq.steps.reference_iupac",
+    "alignment-source": "dnaseq.steps.alignment_source",
     "qc-gate": "dnaseq.steps.qc_gate",
     "clinical-report": "dnaseq.report.build",
     "transcript-genes": "dnaseq.report.variants:transcript_genes_main",

@@ -29,10 +29,13 @@ class Metric:
     description: str
 
 
-def fastp_reads_after_trimming(paths: list[Path]) -> int:
-    return sum(
+def fastp_reads_after_trimming(paths: list[Path], reused: list[Path] | None = None) -> int:
+    """Reads after trimming of the FASTQ units, plus the primary reads of reused stored
+    alignments (dnaseq.steps.alignment_source describe; trimmed, if at all, when first made)."""
+    trimmed = sum(
         int(json.loads(p.read_text())["summary"]["after_filtering"]["total_reads"]) for p in paths
     )
+    return trimmed + sum(int(json.loads(p.read_text())["primary_reads"]) for p in reused or [])
 
 
 def flagstat_counts(path: Path) -> dict[str, int]:
@@ -139,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="write the sample's QC verdict")
     ev.add_argument("--sample", required=True)
-    ev.add_argument("--fastp", type=Path, nargs="+", required=True)
+    ev.add_argument("--fastp", type=Path, nargs="*", default=[])
+    ev.add_argument("--reused", type=Path, nargs="*", default=[], help="reused alignments' JSON")
     ev.add_argument("--flagstat", type=Path, required=True)
     ev.add_argument("--mosdepth", type=Path, required=True)
     ev.add_argument("--thresholds", required=True, help="JSON of config qc_gate")
@@ -151,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "require":
         return require(args.verdict, args.output)
     metrics = evaluate(
-        fastp_reads_after_trimming(args.fastp),
+        fastp_reads_after_trimming(args.fastp, args.reused),
         flagstat_counts(args.flagstat),
         mosdepth_mean(args.mosdepth),
         json.loads(args.thresholds),

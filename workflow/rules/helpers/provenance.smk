@@ -2,9 +2,10 @@
 
 
 def run_inputs():
-    """Every input file of the run: the FASTQs and every file the config names (the schema
+    """Every input file of the run: the FASTQs, stored alignments and every file the config names (the schema
     marks them, see dnaseq.core.config_inputs), each once."""
-    files = list(units["fq1"]) + list(units["fq2"])
+    files = [f for f in [*units["fq1"], *units["fq2"]] if isinstance(f, str)]
+    files += [src.path for src in SOURCES.values()]  # stored alignments (BAM/CRAM)
     files += [i.path for i in config_inputs(config, CONFIG_SCHEMA) if i.kind != "dir"]
     return list(dict.fromkeys(files))
 

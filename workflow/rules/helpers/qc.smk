@@ -14,3 +14,13 @@ def depth_territory(wildcards):
     if wildcards.sample in PANEL_SAMPLES:
         return L.panel_coverage.targets
     return config["targets"]["bed"] or L.reference.callable
+
+
+def reused_sources(sample):
+    """The description JSONs of a sample's reused stored alignments (their primary reads count
+    for the gate's reads-after-trimming)."""
+    return [
+        L.reanalysis.source.format(sample=s, source=u)
+        for (s, u), src in SOURCES.items()
+        if s == sample and src.mode == "reuse"
+    ]

@@ -182,11 +182,14 @@ def report_args(wildcards, input):
         "knowledge_base": "--knowledge-base",
         "population_vcf": "--population-vcf",
     }
-    return " ".join(
+    args = [
         f"{flag} {shlex.quote(str(input[key]))}"
         for key, flag in options.items()
         if key in input.keys()
-    )
+    ]
+    if "sources" in input.keys():  # stored alignments the sample was re-analysed from
+        args.append("--sources " + " ".join(shlex.quote(str(f)) for f in input.sources))
+    return " ".join(args)
 
 
 def germline_report_inputs(wildcards):
@@ -197,6 +200,7 @@ def germline_report_inputs(wildcards):
         **report_coverage_inputs(s),
         **report_shared_inputs(),
         **({"targets": bed} if bed else {}),
+        **({"sources": sample_sources(s)} if sample_sources(s) else {}),
     }
 
 
@@ -209,6 +213,9 @@ def tumor_report_inputs(wildcards):
         **report_shared_inputs(),
         "targets": bed,
     }
+    sources = sample_sources(t) + (sample_sources(PAIRS[t]) if m == "paired" else [])
+    if sources:
+        files["sources"] = sources
     if m == "paired":
         files["pair_check"] = layout.partial(L.somatic.pair_check, tumor=t)
     if annotation_active():
@@ -216,3 +223,8 @@ def tumor_report_inputs(wildcards):
     if config["somatic"]["msi"]["enabled"] and m == "paired":
         files["msi"] = layout.partial(L.somatic.msi, tumor=t, mode=m)
     return files
+
+
+def sample_sources(sample):
+    """The description JSONs of a sample's stored alignments (empty for FASTQ-only samples)."""
+    return [L.reanalysis.source.format(sample=s, source=u) for s, u in SOURCES if s == sample]
