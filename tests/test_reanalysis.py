@@ -308,9 +308,12 @@ def test_a_row_gives_fastq_or_an_alignment_not_both(tmp_path, reference_contigs)
 # --------------------------------------------------------------------------- end to end
 
 
-def run_stored(workdir: Path, column: str, path: Path, **mapping) -> Path:
-    units = pd.DataFrame([{"sample": "NA12878", "unit": "stored", column: str(path)}])
-    configfile = make_config(workdir, {"mapping": mapping}, units=units, samples=na12878_samples())
+def run_stored(workdir: Path, rows: list[tuple[str, str, Path]], **mapping) -> Path:
+    """A run of (sample, column, stored alignment) rows, one unit each."""
+    units = pd.DataFrame([{"sample": s, "unit": "stored", c: str(p)} for s, c, p in rows])
+    samples = pd.read_csv(SCENARIO / "samples.tsv", sep="\t", dtype=str)
+    samples = samples[samples["sample"].isin([s for s, _, _ in rows])]
+    configfile = make_config(workdir, {"mapping": mapping}, units=units, samples=samples)
     snakemake(workdir, configfile, check=True)
     return workdir
 
@@ -320,7 +323,10 @@ def reused_run(demo_run, tmp_path_factory) -> Path:
     """The bundled run's NA12878 BAM given back, reused; its alignments written as CRAM."""
     bam = demo_run / "results/mapping/samtools/NA12878.dedup.bam"
     return run_stored(
-        tmp_path_factory.mktemp("reuse"), "bam", bam, reuse_alignments=True, output_format="cram"
+        tmp_path_factory.mktemp("reuse"),
+        [("NA12878", "bam", bam)],
+        reuse_alignments=True,
+        output_format="cram",
     )
 
 
@@ -350,21 +356,32 @@ def test_reused_bam_gives_the_fastq_runs_calls(demo_run, reused_run):
 
 def test_the_workflows_own_cram_realigned_gives_the_same_calls(demo_run, reused_run, tmp_path):
     cram = reused_run / "results/mapping/samtools/NA12878.dedup.cram"
-    header = pysam.AlignmentFile(str(cram), "rc").header.to_dict()
-    assert all("M5" in sq for sq in header["SQ"])
-    run = run_stored(tmp_path / "realign", "cram", cram, reuse_alignments=False)
-    # one unit per read group, ID/LB/PU kept
-    bam = run / "results/mapping/samtools/NA12878.dedup.bam"
-    groups = pysam.AlignmentFile(str(bam)).header.to_dict()["RG"]
-    assert [(g["ID"], g["LB"], g["PU"]) for g in groups] == [
-        (g["ID"], g["LB"], g["PU"]) for g in header["RG"]
+    assert all("M5" in sq for sq in pysam.AlignmentFile(str(cram), "rc").header.to_dict()["SQ"])
+    sim01 = demo_run / "results/mapping/samtools/SIM01.dedup.bam"  # two lanes, two read groups
+    run = run_stored(
+        tmp_path / "realign",
+        [("NA12878", "cram", cram), ("SIM01", "bam", sim01)],
+        reuse_alignments=False,
+    )
+    # one unit per read group, ID/LB/PU kept: lanes stay apart
+    for sample, source in (("NA12878", cram), ("SIM01", sim01)):
+        before = pysam.AlignmentFile(str(source), "rc" if source.suffix == ".cram" else "rb")
+        bam = run / f"results/mapping/samtools/{sample}.dedup.bam"
+        after = pysam.AlignmentFile(str(bam)).header.to_dict()["RG"]
+        assert [(g["ID"], g["LB"], g["PU"]) for g in after] == [
+            (g["ID"], g["LB"], g["PU"]) for g in before.header.to_dict()["RG"]
+        ]
+    assert sorted(p.name for p in (run / "results/reanalysis/SIM01").glob("*.unpacked.json")) == [
+        "stored.SIM01.L001.unpacked.json",
+        "stored.SIM01.L002.unpacked.json",
     ]
     counts = json.loads((run / "results/reanalysis/NA12878/stored.unpacked.json").read_text())
     source = json.loads((run / "results/reanalysis/NA12878/stored.source.json").read_text())
     assert counts["reads"] == source["primary_reads"] and counts["singletons_discarded"] == 0
     assert source["mode"] == "realign" and source["decoded_with"] == "prepared"
     # bwa sees the reads in another order (collate), but in one batch (-K): the same calls
-    for caller in ("bcftools", "freebayes", "octopus"):
-        vcf = f"results/calls/{caller}/NA12878.vcf.gz"
-        assert vcf_records(run / vcf) == vcf_records(demo_run / vcf), caller
+    for sample in ("NA12878", "SIM01"):
+        for caller in ("bcftools", "freebayes", "octopus"):
+            vcf = f"results/calls/{caller}/{sample}.vcf.gz"
+            assert vcf_records(run / vcf) == vcf_records(demo_run / vcf), (sample, caller)
     assert "Realigned per read group" in (run / "results/report/NA12878.html").read_text()

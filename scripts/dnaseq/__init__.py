@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__version__ = "0.7.0"
+__version__ = "0.8.0"
 
 
 def version_mismatch(workflow_dir: Path) -> str | None:

@@ -358,7 +358,7 @@ def plan_source(
     cram_references: list[str],
     cache_dir: Path,
 ) -> Source:
-    fmt = "bam" if row.get("bam") else "cram"
+    fmt = "bam" if isinstance(row.get("bam"), str) else "cram"
     path = Path(row[fmt])
     where = f"{sheet}, line {row['sheet_line']}"
     override = truthy(row.get("sample_override"))
@@ -375,12 +375,15 @@ def plan_source(
     if fmt == "cram":
         decode = decode_reference(path, header, contigs, reference, cram_references, cache_dir)
         if decode is None:
+            named = [
+                f"{ur} ({'not indexed, or other sequences' if Path(ur).is_file() else 'not found'})"
+                for ur in header_references(header)
+            ] or ["no local file"]
             raise InputError(
                 f"{where}: {path}: no reference available to decode this CRAM: "
                 f"{comparison.detail}. A CRAM is only decoded with the FASTA it was written "
-                "against (same names and M5); the header names "
-                f"{', '.join(header_references(header)) or 'no local file'}. Give that FASTA "
-                "(with its .fai) in mapping.cram_references"
+                f"against (same names and M5); the header names {', '.join(named)}. Give that "
+                "FASTA (with its .fai) in mapping.cram_references"
             )
     if comparison.verdict != "identical":
         mode, reason = "realign", f"reference not identical: {comparison.detail}"
