@@ -86,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     for s in SAMPLES:
         bam = fastq / f"results/mapping/samtools/{s}.dedup.bam"
         shutil.copy(bam, stored / f"{s}.bam")
+        cram = stored / f"{s}.cram"
         subprocess.run(
-            ["samtools", "view", "-C", "-T", str(genome), "-o", str(stored / f"{s}.cram"), str(bam)],
-            check=True,
+            ["samtools", "view", "-C", "-T", str(genome), "-o", str(cram), str(bam)], check=True
         )
     for fmt in ("bam", "cram"):
         units = pd.DataFrame(
