@@ -81,6 +81,7 @@ install_tool ensembl-vep-115 vep "vep --help | grep -q ensembl-vep"
 install_tool lofreq-2.1.5 lofreq "lofreq version | grep -q 2.1.5" "$(pwd)/.venv"
 install_tool vardict-1.8.3 vardict-java "command -v vardict-java && command -v var2vcf_paired.pl"
 install_tool octopus-0.7.4 octopus "octopus --version"
+install_tool rtg-tools-3.12.1 rtg "rtg version | grep -q 3.12.1"
 if [ ${#MISSING[@]} -gt 0 ]; then
   cat >&2 <<EOF
 [setup] not installed: ${MISSING[*]} (no Debian or PyPI package; their sources were not found in

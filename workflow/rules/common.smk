@@ -89,6 +89,7 @@ wildcard_constraints:
     chunk=r"\d{4}",
     tumor="|".join(map(re.escape, TUMORS)) or "NO_TUMOURS",
     mode="paired|tumor_only",
+    region="confident|truth_span",
 
 
 # ---------------------------------------------------------------- registration

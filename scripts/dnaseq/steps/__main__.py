@@ -22,6 +22,7 @@ STEPS = {
     "tmb": "dnaseq.steps.tmb",
     "somatic-validation": "dnaseq.steps.somatic_validation",
     "compare-calls": "dnaseq.steps.compare_calls",
+    "vcfeval-tables": "dnaseq.steps.vcfeval_tables",
     "coverage-complete": "dnaseq.steps.coverage_complete",
     "reference-iupac": "dnaseq.steps.reference_iupac",
     "alignment-source": "dnaseq.steps.alignment_source",

@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
 """Compare a sample's variant calls with a truth set, genotype-aware, per region and variant type.
 
+Kept only for the somatic tables (dnaseq.steps.somatic_validation): the germline tables come
+from RTG vcfeval (dnaseq.steps.vcfeval_tables), the GA4GH engine. Somatic truth sets here are
+sites with a VAF and no genotype, and the somatic callers write tumour/normal genotypes that a
+genotype-aware engine would score against the wrong sample; vcfeval can compare them
+(`--squash-ploidy`, `--sample ALT`), which is the next step, but its allele-only counts must be
+checked against these first. Until then this comparator, which matches like vcfeval (clusters,
+haplotype replay), does the somatic counting.
+
 Both VCFs must be left-aligned against the same reference (`bcftools norm -f ref`); calls are
 also split into one allele per record (`-m -any`); truth records may stay multi-allelic.
 

@@ -34,3 +34,34 @@ def somatic_validation_args(wildcards, input):
         f"--run {tumor}:{mode}:{c}:{':'.join(files[3 * i : 3 * i + 3])}"
         for i, (tumor, mode, c, _, _) in enumerate(somatic_validation_runs())
     )
+
+
+# evaluation regions of the germline tables: the truth's confident BED (precision and recall),
+# and its span, first to last truth record per contig (recall only: the truth is incomplete)
+VALIDATION_REGIONS = ["confident", "truth_span"]
+
+
+def vcfeval_regions(wildcards):
+    if wildcards.region == "confident":
+        return truth_of(wildcards)["confident_bed"]
+    return L.validation.truth_span.format(sample=wildcards.sample)
+
+
+def validation_strata_beds(wildcards):
+    """BED strata beside the reference-derived ones: the panel targets (tumours and normals
+    have them; germline samples of a panel/exome run the configured target BED)."""
+    beds = {}
+    if config["targets"]["bed"]:
+        beds["targets"] = config["targets"]["bed"]
+    if config["validation_settings"]["strata_tsv"]:
+        beds["strata_tsv"] = config["validation_settings"]["strata_tsv"]
+    return beds
+
+
+def validation_strata_args(wildcards, input):
+    args = []
+    if "targets" in input.keys():
+        args.append(f"--strata-bed targets={shlex.quote(str(input.targets))}")
+    if "strata_tsv" in input.keys():
+        args.append(f"--strata-tsv {shlex.quote(str(input.strata_tsv))}")
+    return " ".join(args)
