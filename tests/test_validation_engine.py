@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import SCENARIO, make_config, snakemake, units_table
 from dnaseq.steps import vcfeval_tables as vt
 
 
@@ -136,3 +137,52 @@ def test_ga4gh_records_with_one_side_missing(tmp_path):
     by_type = {r["type"]: r for r in rows}
     assert by_type["SNV"]["recall"] == "1.0000" and by_type["SNV"]["precision"] == "0.5000"
     assert by_type["INDEL"]["gt_concordance"] == "0.0000"  # alleles called, genotype wrong
+
+
+def history_run(workdir: Path, store: Path, qual: int) -> Path:
+    """NA12878 with bcftools, its accuracy appended to the history store; qual: the LowQual
+    filter's threshold (raised to degrade the run on purpose)."""
+    samples = pd.read_csv(SCENARIO / "samples.tsv", sep="\t", dtype=str)
+    units = units_table()
+    overrides = {
+        "calling": {
+            "callers": ["bcftools"],
+            "bcftools": {"filters": [{"name": "LowQual", "expression": f"QUAL<{qual}"}]},
+        },
+        "validation_settings": {"history": str(store), "trend_margin": 0.02},
+    }
+    configfile = make_config(
+        workdir, overrides, units=units[units["sample"] == "NA12878"],
+        samples=samples[samples["sample"] == "NA12878"],
+    )  # fmt: skip
+    snakemake(workdir, configfile, check=True)
+    return workdir
+
+
+def test_history_appends_each_run_once_and_the_trend_warns_on_a_degraded_run(tmp_path):
+    import duckdb
+
+    store = tmp_path / "history" / "validation.duckdb"
+    first = history_run(tmp_path / "run1", store, 20)
+    assert (first / "results/validation/trend_warnings.tsv").read_text().count("\n") == 1  # header
+    # the same run's job again (forced): replaced, not appended
+    configfile = first / "config.yaml"
+    snakemake(first, configfile, "--forcerun", "record_validation_history", check=True)
+    second = history_run(tmp_path / "run2", store, 500)  # most calls now LowQual: recall drops
+    con = duckdb.connect(str(store), read_only=True)
+    runs = con.execute("SELECT count(DISTINCT run_id) FROM validation_history").fetchone()[0]
+    rows = con.execute(
+        "SELECT run_id, recall FROM validation_history WHERE sample='NA12878' AND caller="
+        "'bcftools' AND region='truth_span' AND stratum='all' AND type='SNV' ORDER BY run_date"
+    ).fetchall()
+    con.close()
+    assert runs == 2 and len(rows) == 2 and rows[1][1] < rows[0][1] - 0.02
+    warnings = pd.read_csv(second / "results/validation/trend_warnings.tsv", sep="\t")
+    fired = warnings[(warnings["region"] == "truth_span") & (warnings["type"] == "SNV")]
+    assert set(fired["metric"]) >= {"recall"}
+    assert fired["warning"].str.contains("dropped").all()
+    page = (second / "results/validation/trend.html").read_text()
+    assert "VALIDATION" not in page and "Warnings" in page
+    chart = page.split("bcftools truth_span SNV recall</figcaption>", 1)[1].split("</svg>", 1)[0]
+    assert chart.count('class="point"') == 2
+    assert (second / "results/validation/trend/NA12878.png").read_bytes()[:4] == b"\x89PNG"

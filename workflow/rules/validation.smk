@@ -166,6 +166,37 @@ rule summarise_validation_strata:
         "(head -n 1 {params.header_from} && tail -q -n +2 {input}) > {output} 2> {log}"
 
 
+rule record_validation_history:
+    input:
+        strata=L.validation.strata_summary,
+        provenance=L.provenance.json,
+    output:
+        html=L.validation.trend_html,
+        png=directory(L.validation.trend_png),
+        warnings=L.validation.trend_warnings,
+    log:
+        layout.log("validation/history"),
+    benchmark:
+        layout.benchmark("record_validation_history", "history")
+    conda:
+        "../../envs/python.yaml"
+    threads: threads_for("record_validation_history")
+    resources:
+        **resources_for("record_validation_history"),
+    params:
+        store=config["validation_settings"]["history"],
+        last=config["validation_settings"]["trend_last"],
+        margin=config["validation_settings"]["trend_margin"],
+        results=lambda w, input: str(Path(input.strata).parents[1]),
+    message:
+        "Appending this run's accuracy to the validation history and drawing the control charts"
+    shell:
+        "python -m dnaseq.steps validation-history --store {params.store:q}"
+        " --strata {input.strata} --provenance {input.provenance} --results-dir {params.results}"
+        " --last {params.last} --margin {params.margin} --html {output.html}"
+        " --png-dir {output.png} --warnings {output.warnings} 2> {log}"
+
+
 rule summarise_somatic_validation:
     input:
         calls=somatic_validation_inputs(),
@@ -195,5 +226,7 @@ rule summarise_somatic_validation:
 if validated_samples():
     deliver(rules.summarise_validation.output)
     deliver(rules.summarise_validation_strata.output)
+    if config["validation_settings"]["history"]:
+        deliver([L.validation.trend_html, L.validation.trend_warnings])
 if somatic_validation_runs():
     deliver(rules.summarise_somatic_validation.output)

@@ -265,7 +265,8 @@ STAGES: dict[str, Stage] = {
             "small-variant accuracy against truth sets (germline per caller with RTG vcfeval, per "
             "type and stratum with Wilson intervals; somatic)",
             "validation.smk helpers/validation.smk",
-            takes="calling.vcf calling.tbi somatic.vcf reference.fasta reference.fai",
+            takes="calling.vcf calling.tbi somatic.vcf reference.fasta reference.fai "
+            "provenance.json",
             truth=f"{R}/validation/truth/{{sample}}.vcf.gz",
             truth_tbi=f"{R}/validation/truth/{{sample}}.vcf.gz.tbi",
             truth_span=f"{R}/validation/truth/{{sample}}.span.bed",
@@ -274,6 +275,9 @@ STAGES: dict[str, Stage] = {
             table=f"{R}/validation/{{caller}}/{{sample}}.tsv",
             strata=f"{R}/validation/{{caller}}/{{sample}}.strata.tsv",
             strata_summary=f"{R}/validation/strata.tsv",
+            trend_html=f"{R}/validation/trend.html",
+            trend_png=f"{R}/validation/trend",
+            trend_warnings=f"{R}/validation/trend_warnings.tsv",
             summary=f"{R}/validation/summary.tsv",
             somatic_summary=f"{R}/validation/somatic_summary.tsv",
         ),

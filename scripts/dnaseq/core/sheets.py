@@ -106,11 +106,13 @@ def check_units(units: pd.DataFrame, samples: pd.DataFrame, path: str | Path) ->
                 f"already defined on line {seen_units[key]}"
             )
         seen_units[key] = row.sheet_line
-        for file in unit_files(row, path):
+        files = unit_files(row, path)
+        kind = "FASTQ" if len(files) == 2 else "stored alignment"
+        for file in files:
             real = str(Path(file).resolve())
             if real in seen_fastq:
                 raise InputError(
-                    f"{path}, line {row.sheet_line}: {file} is already used on line "
+                    f"{path}, line {row.sheet_line}: {kind} {file} is already used on line "
                     f"{seen_fastq[real]}; every FASTQ or stored alignment belongs to exactly "
                     "one unit"
                 )

@@ -23,6 +23,7 @@ STEPS = {
     "somatic-validation": "dnaseq.steps.somatic_validation",
     "compare-calls": "dnaseq.steps.compare_calls",
     "vcfeval-tables": "dnaseq.steps.vcfeval_tables",
+    "validation-history": "dnaseq.steps.validation_history",
     "coverage-complete": "dnaseq.steps.coverage_complete",
     "reference-iupac": "dnaseq.steps.reference_iupac",
     "alignment-source": "dnaseq.steps.alignment_source",
