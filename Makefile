@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup demo run test test-slurm lint bench clean
+.PHONY: setup demo run validate test test-slurm lint bench clean
 PROFILE ?= test
 
 setup:  ## install Debian tools + Python virtualenv (idempotent)
@@ -20,6 +20,9 @@ demo: setup  ## run the workflow on the bundled test dataset
 run: setup  ## your own run: make run CONFIG=my-run/config.yaml [PROFILE=test|local|slurm]
 	@test -n "$(CONFIG)" || { echo "usage: make run CONFIG=path/to/config.yaml [PROFILE=test|local|slurm]" >&2; exit 2; }
 	snakemake --profile profiles/$(PROFILE) --configfile '$(CONFIG)'
+
+validate: setup  ## the validation pack on the bundled controls -> validation/pack-<version>-<date>/
+	dnaseq validate --config $(or $(CONFIG),tests/scenarios/bundled/config.yaml) --output validation
 
 test: setup  ## the whole test suite (unit, dry-run, end-to-end, S3 storage, real SLURM)
 	python -m pytest tests -ra --durations=15 -n 3 --dist loadfile --no-loadscope-reorder

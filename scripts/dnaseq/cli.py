@@ -2,6 +2,8 @@
 
 dnaseq preflight all --config my/config.yaml [--deep]   every input check, before a run
 dnaseq manifest verify results/manifest.tsv [--root DIR] SHA-256 check of a finished run
+dnaseq validate --config my/config.yaml [--output DIR]   the validation pack (controls, repeat,
+                                                         depth titration; README "Validating")
 """
 
 from __future__ import annotations
@@ -10,7 +12,14 @@ import sys
 
 from dnaseq.core import manifest, preflight
 
-COMMANDS = {"preflight": preflight.main, "manifest": manifest.main}
+
+def validate(argv: list[str]) -> int:
+    from dnaseq import validate as pack
+
+    return pack.main(argv)
+
+
+COMMANDS = {"preflight": preflight.main, "manifest": manifest.main, "validate": validate}
 
 
 def main(argv: list[str] | None = None) -> int:
