@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
-import hashlib
 import html
 import json
 import shutil
@@ -38,6 +37,7 @@ import yaml
 
 import dnaseq
 from dnaseq.core.config_inputs import config_inputs
+from dnaseq.core.manifest import sha256
 from dnaseq.core.sheets import read_sheet
 
 WORKFLOW = Path(__file__).resolve().parents[2]
@@ -179,14 +179,6 @@ def depth_table(run: Path, plan: dict) -> pd.DataFrame:
                "recall_low", "recall_high", "truth_total", "note"]  # fmt: skip
     order = ["control", "caller", "region", "type", "depth"]
     return summary[columns].sort_values(order).reset_index(drop=True)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 SECTIONS = [

@@ -23,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dnaseq.core.manifest import sha256
+
 SAMPLED_RECORDS = 10_000
 
 
@@ -35,14 +37,6 @@ def samtools(*args: str) -> str:
     if proc.returncode != 0:
         raise SourceError(f"samtools {args[0]} failed: {proc.stderr.strip()[-500:]}")
     return proc.stdout
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def reference_args(reference: str | None) -> list[str]:
@@ -81,7 +75,7 @@ def describe(
     record = {
         **plan,
         "file": path.name,
-        "sha256": file_sha256(path),
+        "sha256": sha256(path),
         "bytes": path.stat().st_size,
         "header_sha256": hashlib.sha256(header.encode()).hexdigest(),
         "primary_reads": primary,
